@@ -1,0 +1,103 @@
+"""Our runs for one paper (results/<paper>/ours.csv) and their per-cell aggregation."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shared.report import stats
+
+OURS_COLUMNS = ("artifact", "setting", "method", "seed", "value", "diverged", "data", "scale")
+
+
+@dataclass(frozen=True)
+class CellStats:
+    """Per-seed values of one (artifact, setting, method) cell; a diverged seed's value is NaN."""
+
+    values: tuple[float, ...]
+    diverged_flags: tuple[bool, ...] = field(default=())
+
+    def __post_init__(self):
+        if not self.diverged_flags:
+            object.__setattr__(self, "diverged_flags", tuple(not math.isfinite(v) for v in self.values))
+
+    @property
+    def n(self) -> int:
+        """Seeds with a finite value (the ones the mean is over)."""
+        return int(stats.finite(self.values).size)
+
+    @property
+    def seeds(self) -> int:
+        """Seeds run, diverged ones included."""
+        return len(self.values)
+
+    @property
+    def diverged(self) -> int:
+        """Number of diverged seeds (truthy when any diverged)."""
+        return sum(1 for flag, v in zip(self.diverged_flags, self.values) if flag or not math.isfinite(v))
+
+    @property
+    def mean(self) -> float:
+        finite = stats.finite(self.values)
+        return float(finite.mean()) if finite.size else math.nan
+
+    @property
+    def std(self) -> float:
+        return stats.sample_std(self.values)
+
+    @cached_property
+    def ci95(self) -> tuple[float, float]:
+        return stats.bootstrap_ci95(self.values)
+
+
+def read_ours(path: Path) -> pd.DataFrame:
+    """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet)."""
+    if not Path(path).exists():
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in OURS_COLUMNS})
+    df = pd.read_csv(path, dtype={"artifact": str, "setting": str, "method": str, "data": str, "scale": str})
+    missing = [column for column in OURS_COLUMNS if column not in df.columns]
+    if missing:
+        raise SystemExit(f"{path}: missing columns {missing} (expected {list(OURS_COLUMNS)})")
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
+    df["seed"] = df["seed"].astype(int)
+    df["diverged"] = df["diverged"].map(_as_bool).astype(bool)
+    return df
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+class Results:
+    """Our aggregated results for one paper: `.df` (ours.csv), `.dir` (results/<paper>/), `.cell(...)`."""
+
+    def __init__(self, directory: Path | str, df: pd.DataFrame | None = None):
+        self.dir = Path(directory)
+        self.df = read_ours(self.dir / "ours.csv") if df is None else df
+
+    def cell(self, artifact: str, setting: str, method: str) -> CellStats | None:
+        """The cell's per-seed values, or None when it was not run at this scale."""
+        rows = self.df[
+            (self.df["artifact"] == artifact) & (self.df["setting"] == setting) & (self.df["method"] == method)
+        ].sort_values("seed")
+        if rows.empty:
+            return None
+        return CellStats(
+            values=tuple(float(v) for v in rows["value"]),
+            diverged_flags=tuple(bool(d) for d in rows["diverged"]),
+        )
+
+    def data_used(self, artifact: str) -> str | None:
+        """The `data` string of our runs for an artifact (several joined with '; '), None if none ran."""
+        labels = sorted(set(self.df.loc[self.df["artifact"] == artifact, "data"].dropna()))
+        return "; ".join(labels) if labels else None
+
+    def scale(self) -> str | None:
+        labels = sorted(set(self.df["scale"].dropna()))
+        return "; ".join(labels) if labels else None
