@@ -1,0 +1,124 @@
+"""One seaborn style for every figure, and the two plot kinds the papers need: learning curves and sweeps."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: figures are files, never windows
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from shared.runs import atomic_write_bytes  # noqa: E402
+
+PUBLISHED_STYLE = dict(marker="*", s=160, edgecolor="black", linewidth=0.6, zorder=5)
+DIVERGED_STYLE = dict(marker="x", s=60, color="crimson", linewidth=1.5, zorder=6)
+
+
+def apply_style() -> None:
+    """The project's figure style; call it before drawing."""
+    sns.set_theme(style="whitegrid", context="paper", palette="colorblind", font_scale=1.1)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "savefig.bbox": "tight", "legend.frameon": False})
+
+
+def save(fig: plt.Figure, path: Path | str) -> Path:
+    """Write the figure as PNG atomically (a killed job leaves no half image) and close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+    return Path(path)
+
+
+def _axes(ax):
+    if ax is None:
+        apply_style()
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def _published_markers(ax, published: pd.DataFrame | None, x, y, hue, palette: dict) -> None:
+    """Published values as stars (with their spread as error bars where the paper gives one)."""
+    if published is None or published.empty:
+        return
+    for _, row in published.iterrows():
+        color = palette.get(row[hue], "black") if hue else "black"
+        spread = row.get("spread", np.nan)
+        if pd.notna(spread):
+            ax.errorbar(row[x], row[y], yerr=spread, fmt="none", ecolor=color, capsize=3, zorder=4)
+        ax.scatter([row[x]], [row[y]], color=color, **PUBLISHED_STYLE)
+    ax.scatter([], [], color="grey", label="published", **PUBLISHED_STYLE)
+
+
+def _palette(df: pd.DataFrame, published: pd.DataFrame | None, hue: str | None) -> dict:
+    if hue is None:
+        return {}
+    levels = list(dict.fromkeys(list(df[hue].dropna()) + (list(published[hue]) if published is not None else [])))
+    return dict(zip(levels, sns.color_palette("colorblind", len(levels))))
+
+
+def learning_curves(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    ax=None,
+    published: pd.DataFrame | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+):
+    """Mean over seeds (one row per seed and x in `df`) with a ±1 std band per `hue` level.
+
+    `published` (columns x, y, hue and optionally `spread`) is drawn as stars, e.g. the paper's final scores
+    placed at the last training step.
+    """
+    ax = _axes(ax)
+    palette = _palette(df, published, hue)
+    sns.lineplot(data=df, x=x, y=y, hue=hue, errorbar="sd", ax=ax, palette=palette or None)
+    _published_markers(ax, published, x, y, hue, palette)
+    ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def sweep(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    hue: str | None = None,
+    diverged: str = "diverged",
+    ax=None,
+    published: pd.DataFrame | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    logx: bool = False,
+):
+    """Final score against a swept parameter: mean ± std over the seeds that did not diverge, per-seed dots,
+    and a red cross on the x axis for every diverged seed (so divergence is visible, not a gap).
+    """
+    ax = _axes(ax)
+    palette = _palette(df, published, hue)
+    is_diverged = df[diverged].astype(bool) if diverged in df.columns else pd.Series(False, index=df.index)
+    alive = df[~is_diverged & np.isfinite(df[y].astype(float))]
+    if not alive.empty:
+        sns.lineplot(data=alive, x=x, y=y, hue=hue, errorbar="sd", marker="o", err_style="bars", ax=ax,
+                     palette=palette or None)
+        ax.scatter(alive[x], alive[y], s=10, color="grey", alpha=0.5, zorder=3)
+    dead = df[is_diverged]
+    if not dead.empty:
+        bottom = ax.get_ylim()[0] if not alive.empty else 0.0
+        ax.scatter(dead[x], np.full(len(dead), bottom), clip_on=False, **DIVERGED_STYLE)
+        ax.scatter([], [], label=f"diverged seed ({len(dead)})", **DIVERGED_STYLE)
+    _published_markers(ax, published, x, y, hue, palette)
+    if logx:
+        ax.set_xscale("log")
+    ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small")
+    return ax
