@@ -1,0 +1,24 @@
+# The two commands of the README, each setting up .venv/ on a fresh machine first.
+#   make reproduce   regenerate every table, figure and diff at the default (quick) scale
+#   make test        run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: reproduce test report dag clean-results
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+reproduce: $(VENV)/.installed
+	$(BIN)/snakemake --cores all
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+dag: $(VENV)/.installed
+	$(BIN)/snakemake -n --cores all

@@ -1,0 +1,34 @@
+# Regenerates every table and figure of the replicated papers and diffs them against the published numbers.
+#   snakemake --cores all                          # default quick scale (config/config.yaml)
+#   snakemake --cores all --config scale=paper     # the papers' protocol (GPUs)
+#   snakemake --cores all dmg_all                  # one paper alone
+import os
+from pathlib import Path
+
+from shared.config import ConfigError, resolve
+
+# One intra-op thread per job: parallelism comes from Snakemake jobs and from seeds vectorised in one process.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+configfile: "config/config.yaml"
+
+try:
+    config.update(resolve(config))
+except ConfigError as err:
+    raise SystemExit(str(err))
+
+REPO = Path(workflow.basedir)
+PAPERS = [p for p in config["papers"] if (REPO / "papers" / p / "rules.smk").exists()]
+os.environ.setdefault("MINARI_DATASETS_PATH", str(Path(config["data_root"]).resolve() / "minari"))
+
+include: "shared/data/rules.smk"
+for paper in PAPERS:
+    include: f"papers/{paper}/rules.smk"
+include: "shared/report/rules.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.report_all.output,
