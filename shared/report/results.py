@@ -20,6 +20,7 @@ class CellStats:
 
     values: tuple[float, ...]
     diverged_flags: tuple[bool, ...] = field(default=())
+    seed_ids: tuple[int, ...] = field(default=())
 
     def __post_init__(self):
         if not self.diverged_flags:
@@ -91,6 +92,7 @@ class Results:
         return CellStats(
             values=tuple(float(v) for v in rows["value"]),
             diverged_flags=tuple(bool(d) for d in rows["diverged"]),
+            seed_ids=tuple(int(s) for s in rows["seed"]),
         )
 
     def data_used(self, artifact: str) -> str | None:
