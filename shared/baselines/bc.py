@@ -25,13 +25,13 @@ class BC:
                  config: BCConfig | None = None, device: str = "cpu"):
         self.config = config or BCConfig()
         self.actor = DeterministicActor(obs_dim, act_dim, max_action, seeds, self.config.hidden).to(device)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=self.config.actor_lr)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=self.config.actor_lr)
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         loss = member_mse(self.actor(batch["observations"]), batch["actions"])
-        self.actor_optimizer.zero_grad(set_to_none=True)
+        self.actor_opt.zero_grad(set_to_none=True)
         loss.sum().backward()  # sum over seeds: each seed gets exactly its own gradient
-        self.actor_optimizer.step()
+        self.actor_opt.step()
         return {"actor_loss": loss.detach()}
 
     @torch.no_grad()
@@ -39,8 +39,8 @@ class BC:
         return self.actor(obs)
 
     def state_dict(self) -> dict:
-        return {"actor": self.actor.state_dict(), "actor_optimizer": self.actor_optimizer.state_dict()}
+        return {"actor": self.actor.state_dict(), "actor_opt": self.actor_opt.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         self.actor.load_state_dict(state["actor"])
-        self.actor_optimizer.load_state_dict(state["actor_optimizer"])
+        self.actor_opt.load_state_dict(state["actor_opt"])

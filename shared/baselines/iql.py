@@ -83,10 +83,10 @@ class IQL:
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.value = ValueNet(obs_dim, seeds, cfg.hidden).to(device)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.value_optimizer = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
-        self.actor_scheduler = torch.optim.lr_scheduler.LambdaLR(self.actor_optimizer,
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
+        self.actor_sched = torch.optim.lr_scheduler.LambdaLR(self.actor_opt,
                                                                  cosine_decay(cfg.cosine_steps))
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
@@ -102,9 +102,9 @@ class IQL:
 
     def update_value(self, obs: torch.Tensor, q_target: torch.Tensor) -> torch.Tensor:
         loss = expectile_loss(q_target - self.value(obs), self.config.expectile)
-        self.value_optimizer.zero_grad(set_to_none=True)
+        self.value_opt.zero_grad(set_to_none=True)
         loss.sum().backward()  # sum over seeds: each seed gets exactly its own gradient
-        self.value_optimizer.step()
+        self.value_opt.step()
         return loss.detach()
 
     def advantage_weights(self, obs: torch.Tensor, q_target: torch.Tensor) -> torch.Tensor:
@@ -116,10 +116,10 @@ class IQL:
                      q_target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         weights = self.advantage_weights(obs, q_target)
         loss = -(weights * self.actor.log_prob(obs, actions)).mean(dim=1)
-        self.actor_optimizer.zero_grad(set_to_none=True)
+        self.actor_opt.zero_grad(set_to_none=True)
         loss.sum().backward()
-        self.actor_optimizer.step()
-        self.actor_scheduler.step()
+        self.actor_opt.step()
+        self.actor_sched.step()
         return loss.detach(), weights
 
     def update_critic(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,9 +128,9 @@ class IQL:
             target = batch["rewards"] + (1.0 - batch["terminals"]) * self.config.discount * next_v
         q1, q2 = self.critic(batch["observations"], batch["actions"])
         loss = member_mse(q1, target) + member_mse(q2, target)
-        self.critic_optimizer.zero_grad(set_to_none=True)
+        self.critic_opt.zero_grad(set_to_none=True)
         loss.sum().backward()
-        self.critic_optimizer.step()
+        self.critic_opt.step()
         return loss.detach(), q1.detach()
 
     @torch.no_grad()
@@ -145,8 +145,8 @@ class IQL:
         return (dist.mean + dist.stddev * noise).clamp(-self.actor.max_action, self.actor.max_action)
 
     def state_dict(self) -> dict:
-        names = ("actor", "critic", "critic_target", "value", "actor_optimizer", "critic_optimizer",
-                 "value_optimizer", "actor_scheduler")
+        names = ("actor", "critic", "critic_target", "value", "actor_opt", "critic_opt",
+                 "value_opt", "actor_sched")
         return {name: getattr(self, name).state_dict() for name in names}
 
     def load_state_dict(self, state: dict) -> None:

@@ -42,11 +42,10 @@ class TD3:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_optimizer = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
         self.noise_generators = seed_generators([s + NOISE_SEED_OFFSET for s in seeds])
         self.total_it = 0
-        self.last_actor_loss = torch.zeros(len(seeds), device=device)
 
     @staticmethod
     def default_config() -> TD3Config:
@@ -55,11 +54,12 @@ class TD3:
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         self.total_it += 1
         critic_loss, q_data = self.update_critic(batch)
+        stats = {"critic_loss": critic_loss, "q_mean": q_data.mean(dim=1)}
         if self.total_it % self.config.policy_freq == 0:
-            self.last_actor_loss = self.update_actor(batch)
+            stats["actor_loss"] = self.update_actor(batch)
             soft_update(self.critic_target, self.critic, self.config.tau)
             soft_update(self.actor_target, self.actor, self.config.tau)
-        return {"critic_loss": critic_loss, "actor_loss": self.last_actor_loss, "q_mean": q_data.mean(dim=1)}
+        return stats
 
     @torch.no_grad()
     def td_target(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -76,9 +76,9 @@ class TD3:
         target = self.td_target(batch)
         q1, q2 = self.critic(batch["observations"], batch["actions"])
         loss = member_mse(q1, target) + member_mse(q2, target)
-        self.critic_optimizer.zero_grad(set_to_none=True)
+        self.critic_opt.zero_grad(set_to_none=True)
         loss.sum().backward()
-        self.critic_optimizer.step()
+        self.critic_opt.step()
         return loss.detach(), q1.detach()
 
     def q1_of_policy(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -92,9 +92,9 @@ class TD3:
 
     def update_actor(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         loss = self.actor_loss(batch)
-        self.actor_optimizer.zero_grad(set_to_none=True)
+        self.actor_opt.zero_grad(set_to_none=True)
         loss.sum().backward()
-        self.actor_optimizer.step()
+        self.actor_opt.step()
         return loss.detach()
 
     @torch.no_grad()
@@ -105,16 +105,15 @@ class TD3:
         return {
             "actor": self.actor.state_dict(), "actor_target": self.actor_target.state_dict(),
             "critic": self.critic.state_dict(), "critic_target": self.critic_target.state_dict(),
-            "actor_optimizer": self.actor_optimizer.state_dict(),
-            "critic_optimizer": self.critic_optimizer.state_dict(),
+            "actor_opt": self.actor_opt.state_dict(),
+            "critic_opt": self.critic_opt.state_dict(),
             "noise_generators": [g.get_state() for g in self.noise_generators],
-            "total_it": self.total_it, "last_actor_loss": self.last_actor_loss,
+            "total_it": self.total_it,
         }
 
     def load_state_dict(self, state: dict) -> None:
-        for name in ("actor", "actor_target", "critic", "critic_target", "actor_optimizer", "critic_optimizer"):
+        for name in ("actor", "actor_target", "critic", "critic_target", "actor_opt", "critic_opt"):
             getattr(self, name).load_state_dict(state[name])
         for g, s in zip(self.noise_generators, state["noise_generators"]):
             g.set_state(s)
         self.total_it = state["total_it"]
-        self.last_actor_loss = state["last_actor_loss"].to(self.device)

@@ -55,11 +55,11 @@ def test_iql_actor_learning_rate_follows_cosine_decay_to_zero():
     batch = {k: v[:1] for k, v in batch.items()}
     lrs = []
     for t in range(6):
-        lrs.append(iql.actor_optimizer.param_groups[0]["lr"])
+        lrs.append(iql.actor_opt.param_groups[0]["lr"])
         iql.update(batch, t)
     expected = [3e-4 * 0.5 * (1 + math.cos(math.pi * min(t, 4) / 4)) for t in range(6)]
     assert lrs == pytest.approx(expected, abs=1e-12)
-    assert iql.critic_optimizer.param_groups[0]["lr"] == 3e-4
+    assert iql.critic_opt.param_groups[0]["lr"] == 3e-4
 
 
 def test_iql_state_dict_round_trip_continues_identically():
