@@ -79,7 +79,7 @@ def published_std(cell: PublishedCell) -> float:
     return cell.spread
 
 
-def test_cell(theirs: PublishedCell, ours: CellStats, score_kind: str) -> Test:
+def tolerance_test(theirs: PublishedCell, ours: CellStats, score_kind: str) -> Test:
     """Is our mean within tolerance of the published one? (the verdict rule, without data/divergence)."""
     delta = ours.mean - theirs.mean
     tolerance_floor = floor(theirs.mean, score_kind)
@@ -181,7 +181,7 @@ def diff_cell(results: Results, artifact: Artifact, cell: PublishedCell) -> Diff
     if ours.n == 0:
         return DiffRow(**base, **measured, within_tolerance=None, test="", verdict="diverged",
                        note="; ".join([f"all {ours.seeds} seeds diverged"] + notes))
-    test = test_cell(cell, ours, artifact.score_kind)
+    test = tolerance_test(cell, ours, artifact.score_kind)
     if ours.diverged:
         verdict = "diverged"
         notes.insert(0, f"{ours.diverged}/{ours.seeds} seeds diverged")
