@@ -143,8 +143,8 @@ def main(argv=None) -> dict:
     max_action = env_max_action(dataset.env_id)
     algo = spec.cls(obs_dim, act_dim, max_action, args.seeds, config, args.device)
 
-    def evaluate(act, n_members, episodes, seed):
-        returns = evaluate_policy(act, dataset.env_id, n_members, episodes, seed)
+    def evaluate(act, n_members, episodes, eval_seeds):
+        returns = evaluate_policy(act, dataset.env_id, n_members, episodes, eval_seeds)
         return returns, dataset.normalized_score(returns)
 
     describe = {"algo": args.algo, "dataset": args.dataset, "source": args.source, "env_id": dataset.env_id,

@@ -93,8 +93,8 @@ def prepare_transitions(dataset, normalize_states: bool, reward_scale: float = 1
     )
 
 
-# evaluate(act, n_members, episodes, seed) -> (returns [K, E], normalised scores [K, E]); act maps np -> np.
-Evaluator = Callable[[Callable[[np.ndarray], np.ndarray], int, int, int], tuple[np.ndarray, np.ndarray]]
+# evaluate(act, n_members, episodes, eval_seeds [K]) -> (returns [K, E], normalised scores [K, E]); act: np -> np.
+Evaluator = Callable[[Callable[[np.ndarray], np.ndarray], int, int, list[int]], tuple[np.ndarray, np.ndarray]]
 
 
 class _WindowMeans:
@@ -177,7 +177,9 @@ def _evaluate(algo, data: Transitions, seeds: list[int], run: Run, evaluate: Eva
         actions[~alive] = 0.0
         return np.nan_to_num(actions)
 
-    returns, scores = evaluate(act, len(seeds), settings.eval_episodes, seeds[0] + settings.eval_seed_offset)
+    # One evaluation seed per training seed, so a seed's score does not depend on the seeds trained beside it.
+    eval_seeds = [s + settings.eval_seed_offset for s in seeds]
+    returns, scores = evaluate(act, len(seeds), settings.eval_episodes, eval_seeds)
     rows = []
     for k, seed in enumerate(seeds):
         ok = bool(alive[k])

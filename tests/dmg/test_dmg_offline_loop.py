@@ -25,9 +25,10 @@ def fake_dataset():
         obs_mean=obs.mean(0), obs_std=obs.std(0))
 
 
-def fake_evaluate(act, n_members, episodes, seed):
-    """A deterministic stand-in for rollouts: the 'return' is the policy's mean action on fixed states."""
-    obs = np.random.default_rng(seed).normal(size=(n_members, episodes, OBS)).astype(np.float32)
+def fake_evaluate(act, n_members, episodes, seeds):
+    """A deterministic stand-in for rollouts: the 'return' is the policy's mean action on per-seed fixed states."""
+    assert len(seeds) == n_members
+    obs = np.stack([np.random.default_rng(s).normal(size=(episodes, OBS)) for s in seeds]).astype(np.float32)
     returns = act(obs).mean(axis=-1)
     return returns, 100 * returns
 
