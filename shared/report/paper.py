@@ -173,7 +173,7 @@ def diff_markdown(report: PaperReport) -> str:
         for row in cells:
             ours = tables.ours_text(row) + (f", n={row.ours_n}" if row.ours_n else "")
             lines.append(f"| {_escape_md(row.setting)} | {_escape_md(row.method)} | {ours} | {tables.theirs_text(row)} "
-                         f"| {tables.number(row.delta, tables.decimals(row.theirs_mean))} | {_escape_md(row.test)} | {row.verdict} | {_escape_md(row.note)} |")
+                         f"| {tables.delta_text(row)} | {_escape_md(row.test)} | {row.verdict} | {_escape_md(row.note)} |")
     if report.unmatched:
         lines += ["", "## Our cells with no published counterpart", "",
                   "Check the spelling of settings/methods against published.yaml if one of these should match.", ""]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,9 @@ h3{font-size:16px;margin:28px 0 4px}.meta{color:#57606a;font-size:13px;margin:2p
 table{border-collapse:collapse;font-size:13px;margin:8px 0 12px}th,td{border:1px solid #d0d7de;padding:3px 8px}
 th{background:#f0f3f6;text-align:left}td.num{text-align:right;white-space:nowrap}
 .ok{background:#dafbe1}.bad{background:#ffebe9}.data{background:#fff8c5}.div{background:#ffd8b5}.nr{color:#8c959f;background:#f6f8fa}
-.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;border:1px solid #d0d7de}
+.wide{overflow-x:auto}table.layout td:first-child{white-space:nowrap}
+table.claims{width:100%}table.claims td:first-child{width:55%}
+.badge{white-space:nowrap;display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;border:1px solid #d0d7de}
 .rule{font-size:13px;background:#f6f8fa;border-left:4px solid #0969da;padding:8px 12px}
 img{max-width:100%;border:1px solid #d0d7de}nav a{margin-right:14px}details{margin:6px 0 14px}summary{cursor:pointer;color:#0969da}
 .legend span{margin-right:10px}
@@ -113,7 +116,12 @@ def _layout_html(report: PaperReport, artifact) -> str:
             cells.append(f'<td class="num {VERDICT_CLASS[row.verdict]}" title="{_e(row.verdict)}; {_e(row.test)}">'
                          f'{_e(tables.ours_text(row))} {mark}</td><td class="num">{_e(tables.theirs_text(row))}</td>')
         body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
-    return (f"<table><tr><th rowspan=2>Setting</th>{head}</tr><tr>{sub}</tr>{''.join(body)}</table>")
+    return f'<div class="wide"><table class="layout"><tr><th rowspan=2>Setting</th>{head}</tr><tr>{sub}</tr>{"".join(body)}</table></div>'
+
+
+def _ci_text(row: DiffRow) -> str:
+    places = tables.decimals(row.ours_mean, row.score_kind)
+    return f"{tables.number(row.ours_ci95_low, places)} – {tables.number(row.ours_ci95_high, places)}"
 
 
 def _diff_html(rows: list[DiffRow]) -> str:
@@ -122,12 +130,12 @@ def _diff_html(rows: list[DiffRow]) -> str:
     body = "".join(
         f"<tr><td>{_e(r.setting)}</td><td>{_e(r.method)}</td><td class=num>{_e(tables.ours_text(r))}</td>"
         f"<td class=num>{r.ours_n or ''}</td><td class=num>"
-        f"{'' if r.ours_n < 2 else _e(tables.number(r.ours_ci95_low) + ' – ' + tables.number(r.ours_ci95_high))}</td>"
-        f"<td class=num>{_e(tables.theirs_text(r))}</td><td class=num>{_e(tables.number(r.delta, tables.decimals(r.theirs_mean)))}</td>"
+        f"{'' if r.ours_n < 2 else _e(_ci_text(r))}</td>"
+        f"<td class=num>{_e(tables.theirs_text(r))}</td><td class=num>{_e(tables.delta_text(r))}</td>"
         f"<td>{_e(r.test)}</td><td>{_badge(r.verdict)}</td><td>{_e(r.note)}</td></tr>"
         for r in rows
     )
-    return f"<table>{head}{body}</table>"
+    return f'<div class="wide"><table>{head}{body}</table></div>'
 
 
 def _figure_html(report: PaperReport, artifact) -> str:
@@ -144,7 +152,7 @@ def _paper_html(report: PaperReport) -> str:
              f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}</p>',
              f"<p><b>Summary:</b> {_e(report.summary())}.</p>", "<h3>Claims</h3>"]
     if report.claims:
-        parts.append("<table><tr><th>Claim</th><th>Verdict</th><th>Evidence</th></tr>" + "".join(
+        parts.append('<table class="claims"><tr><th>Claim</th><th>Verdict</th><th>Evidence</th></tr>' + "".join(
             f"<tr><td><b>{_e(c.name)}</b>: {_e(c.statement)}</td><td>{_badge(c.verdict)}</td><td>{_e(c.evidence)}</td></tr>"
             for c in report.claims) + "</table>")
     else:
@@ -191,7 +199,7 @@ def page(statuses: list[PaperStatus]) -> str:
     nav = "".join(f'<a href="#{_e(r.slug)}">{_e(r.slug)}</a>' for r in built)
     legend = "".join(f'<span class="badge {VERDICT_CLASS[v]}">{v}</span>'
                      for v in ("match", "differs", "different data", "diverged", "not run"))
-    rule = _e(VERDICT_RULE).replace("**", "").replace("*", "")
+    rule = re.sub(r"\*(.+?)\*", r"<i>\1</i>", re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(VERDICT_RULE)))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Offline-RL replications: does each paper's result hold?</title>
 <style>{STYLE}</style></head><body><main>

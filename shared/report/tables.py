@@ -15,8 +15,14 @@ LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", 
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
-def decimals(x: float) -> int:
-    """Decimals for a value of this magnitude: one from 10 up (D4RL tables), three significant digits below."""
+FIXED_DECIMALS = {"d4rl_normalised": 1}  # the D4RL tables print every score with one decimal
+
+
+def decimals(x: float, score_kind: str | None = None) -> int:
+    """Decimals as papers print such a value: fixed per score kind where there is a convention, else one from
+    10 up and three significant digits below."""
+    if score_kind in FIXED_DECIMALS:
+        return FIXED_DECIMALS[score_kind]
     if not math.isfinite(x) or abs(x) >= 10:
         return 1
     if abs(x) >= 1:
@@ -30,11 +36,11 @@ def number(x: float, places: int | None = None) -> str:
     return f"{x:.{decimals(x) if places is None else places}f}"
 
 
-def with_spread(mean: float, spread: float) -> str:
+def with_spread(mean: float, spread: float, score_kind: str | None = None) -> str:
     """`mean ± spread`, the spread with the mean's decimals as papers print it."""
     if not math.isfinite(mean):
         return "—"
-    places = decimals(mean)
+    places = decimals(mean, score_kind)
     return number(mean, places) if not math.isfinite(spread) else f"{number(mean, places)} ± {number(spread, places)}"
 
 
@@ -43,15 +49,19 @@ def ours_text(row: DiffRow) -> str:
         return "not run"
     if row.ours_n == 0:
         return "diverged"
-    text = with_spread(row.ours_mean, row.ours_std)
+    text = with_spread(row.ours_mean, row.ours_std, row.score_kind)
     if row.ours_diverged:
         text += f" ({row.ours_diverged} div.)"
     return text
 
 
+def delta_text(row: DiffRow) -> str:
+    return number(row.delta, decimals(row.theirs_mean, row.score_kind))
+
+
 def theirs_text(row: DiffRow) -> str:
     suffix = " (CI)" if row.theirs_spread_kind == "ci95" else ""
-    return with_spread(row.theirs_mean, row.theirs_spread) + suffix
+    return with_spread(row.theirs_mean, row.theirs_spread, row.score_kind) + suffix
 
 
 @dataclass(frozen=True)
