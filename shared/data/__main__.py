@@ -1,0 +1,3 @@
+from shared.data.cli import main
+
+main()

@@ -1,0 +1,189 @@
+"""Train the SAC behaviour policy of one environment (the first half of the D4RL recipe).
+
+Writes to <out>/:
+  policies.pt     the actor of every checkpoint (every `checkpoint_every` env steps), for rollouts
+  replay.npz      every transition SAC saw, in order (medium-replay is its prefix up to the medium checkpoint)
+  metrics.jsonl   training diagnostics per checkpoint
+  behaviour.json  manifest: env, seed, SAC settings, each checkpoint's evaluated returns; written last, so its
+                  presence means the rest is complete (it is the Snakemake output)
+"""
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from shared.data.catalog import EnvFamily, generated_env_id
+from shared.evaluate import evaluate_policy, normalized_score
+from shared.nets import member_randn, sample_indices, seed_generators
+from shared.rl.sac import SAC, SACConfig, TanhGaussianActor
+from shared.runs import Run, atomic_write_bytes, atomic_write_json
+
+EVAL_SEED_OFFSET = 100  # evaluation episodes never share seeds with training (as the DMG authors do)
+
+
+@dataclass(frozen=True)
+class BehaviourSettings:
+    total_steps: int
+    start_steps: int        # uniformly random actions before this step; SAC updates start here too
+    checkpoint_every: int
+    eval_episodes: int
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0 < self.start_steps < self.total_steps:
+            raise SystemExit(f"bad SAC settings: need 0 < start_steps ({self.start_steps}) < total_steps "
+                             f"({self.total_steps})")
+        if self.checkpoint_every < 1 or self.eval_episodes < 1:
+            raise SystemExit(f"bad SAC settings: checkpoint_every ({self.checkpoint_every}) and eval_episodes "
+                             f"({self.eval_episodes}) must be >= 1")
+
+
+class ReplayBuffer:
+    """Transitions in arrival order; uniform per-member sampling with the member's own generator."""
+
+    def __init__(self, capacity: int, obs_dim: int, act_dim: int):
+        self.observations = np.zeros((capacity, obs_dim), np.float32)
+        self.actions = np.zeros((capacity, act_dim), np.float32)
+        self.rewards = np.zeros(capacity, np.float32)
+        self.next_observations = np.zeros((capacity, obs_dim), np.float32)
+        self.terminals = np.zeros(capacity, np.float32)
+        self.timeouts = np.zeros(capacity, np.float32)
+        self.size = 0
+
+    def add(self, obs, action, reward, next_obs, terminal, timeout) -> None:
+        i = self.size
+        self.observations[i], self.actions[i], self.rewards[i] = obs, action, reward
+        self.next_observations[i], self.terminals[i], self.timeouts[i] = next_obs, terminal, timeout
+        self.size += 1
+
+    def sample(self, generators: list[torch.Generator], batch_size: int) -> dict[str, torch.Tensor]:
+        idx = sample_indices(generators, self.size, batch_size).numpy()
+        return {key: torch.from_numpy(getattr(self, key)[idx])
+                for key in ("observations", "actions", "rewards", "next_observations", "terminals")}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {key: getattr(self, key)[:self.size] for key in
+                ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")}
+
+
+def stochastic_policy(actor: TanhGaussianActor, seed: int):
+    """The data-generating policy: a ~ pi(.|s) with noise from its own generator. obs [K, E, d] -> [K, E, a]."""
+    generators = seed_generators([seed] * actor.net.n_members)
+
+    @torch.no_grad()
+    def act(obs: np.ndarray) -> np.ndarray:
+        obs_t = torch.as_tensor(obs, dtype=torch.float32)
+        noise = member_randn(generators, (obs_t.shape[1], actor.act_dim))
+        return actor.sample(obs_t, noise)[0].numpy()
+    return act
+
+
+def load_actor(policies: dict, step: int) -> TanhGaussianActor:
+    """The actor saved at checkpoint `step` of a policies.pt payload."""
+    actor = TanhGaussianActor(policies["obs_dim"], policies["act_dim"], policies["max_action"], [0],
+                              tuple(policies["hidden"]))
+    actor.load_state_dict(policies["actors"][step])
+    return actor.eval()
+
+
+def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, scale: str,
+                    sac_config: SACConfig = SACConfig()) -> dict:
+    """Run SAC on the family's Gymnasium v5 env and write the files listed in the module docstring."""
+    torch.set_num_threads(1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.jsonl").unlink(missing_ok=True)
+    env_id = generated_env_id(family)
+    env = gym.make(env_id)
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
+    max_action = float(env.action_space.high[0])
+    seed = settings.seed
+    torch.manual_seed(seed)
+    agent = SAC(obs_dim, act_dim, max_action, [seed], sac_config)
+    buffer = ReplayBuffer(settings.total_steps, obs_dim, act_dim)
+    sample_generators = seed_generators([seed + 60_000])
+    random_actions = np.random.default_rng(seed)
+    run = Run(out, [seed])
+
+    obs, _ = env.reset(seed=seed)
+    actors, checkpoints = {}, []
+    episode_return, recent_returns, updates = 0.0, [], 0
+    start = time.perf_counter()
+    progress = tqdm(range(1, settings.total_steps + 1), desc=f"SAC {env_id}", unit="step", mininterval=5)
+    for step in progress:
+        if step <= settings.start_steps:
+            action = random_actions.uniform(env.action_space.low, env.action_space.high).astype(np.float32)
+        else:
+            action = agent.act(torch.as_tensor(obs, dtype=torch.float32)[None, None])[0, 0].numpy()
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        buffer.add(obs, action, reward, next_obs, terminated, truncated)
+        episode_return += reward
+        obs = next_obs
+        if terminated or truncated:
+            recent_returns = (recent_returns + [episode_return])[-10:]
+            episode_return = 0.0
+            obs, _ = env.reset()
+        if step > settings.start_steps:
+            diagnostics = agent.update(buffer.sample(sample_generators, sac_config.batch_size))
+            updates += 1
+        if step % settings.checkpoint_every == 0:
+            actors[step] = {k: v.clone() for k, v in agent.actor.state_dict().items()}
+            returns = evaluate_policy(stochastic_policy(agent.actor, seed + EVAL_SEED_OFFSET + step), env_id, 1,
+                                      settings.eval_episodes, seed + EVAL_SEED_OFFSET)[0]
+            score = float(normalized_score(returns.mean(), family.ref_min_score, family.ref_max_score))
+            checkpoints.append({"step": step, "returns": returns.tolist(), "mean_return": float(returns.mean()),
+                                "normalized_score": score})
+            elapsed = time.perf_counter() - start
+            scalars = {"eval_return": float(returns.mean()), "eval_normalized": score,
+                       "env_steps_per_s": step / elapsed, "updates_per_s": updates / elapsed}
+            if updates:
+                scalars.update({k: v for k, v in diagnostics.items()})
+            run.log(step, **scalars)
+            progress.set_postfix(score=f"{score:.1f}", steps_s=f"{step / elapsed:.0f}",
+                                 updates_s=f"{updates / elapsed:.0f}")
+    elapsed = time.perf_counter() - start
+    env.close()
+
+    policies = {"obs_dim": obs_dim, "act_dim": act_dim, "max_action": max_action, "hidden": list(sac_config.hidden),
+                "actors": actors}
+    payload = io.BytesIO()
+    torch.save(policies, payload)
+    atomic_write_bytes(out / "policies.pt", payload.getvalue())
+    arrays = io.BytesIO()
+    np.savez_compressed(arrays, **buffer.arrays())
+    atomic_write_bytes(out / "replay.npz", arrays.getvalue())
+    manifest = {
+        "env": family.name, "env_id": env_id, "scale": scale, "seed": seed,
+        "recipe": "D4RL recipe: SAC behaviour policy, checkpoints scored with the stochastic (data-generating) "
+                  f"policy over {settings.eval_episodes} episodes, eval seeds = seed + {EVAL_SEED_OFFSET}",
+        "settings": asdict(settings), "sac": asdict(sac_config), "checkpoints": checkpoints,
+        "seconds": elapsed, "env_steps_per_s": settings.total_steps / elapsed, "updates_per_s": updates / elapsed,
+        "torch": torch.__version__, "gymnasium": gym.__version__,
+    }
+    atomic_write_json(out / "behaviour.json", manifest)
+    return manifest
+
+
+BEHAVIOUR_FILES = ("policies.pt", "replay.npz", "metrics.jsonl", "behaviour.json")  # manifest last
+
+
+def install_pinned(pinned: Path, out: Path, settings: BehaviourSettings) -> bool:
+    """Copy committed behaviour artifacts into `out` when they were made with exactly `settings`.
+
+    Returns False (nothing copied) when there are none or their settings differ, so the caller trains."""
+    manifest_path = pinned / "behaviour.json"
+    if not manifest_path.exists():
+        return False
+    import json
+    if json.loads(manifest_path.read_text())["settings"] != asdict(settings):
+        return False
+    out.mkdir(parents=True, exist_ok=True)
+    for name in BEHAVIOUR_FILES:
+        atomic_write_bytes(out / name, (pinned / name).read_bytes())
+    return True

@@ -1,0 +1,68 @@
+"""python -m shared.data: train behaviour policies, generate datasets, fetch Minari/D4RL data, inspect datasets."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from shared.data.behaviour import install_pinned, train_behaviour
+from shared.data.catalog import LOCOMOTION, LOCOMOTION_LEVELS, SOURCES
+from shared.data.settings import behaviour_dir, load_settings
+
+SCALES = ("tiny", "quick", "paper")
+# Committed behaviour artifacts (small at quick scale), so the default pipeline need not train SAC.
+PINNED_DIR = Path(__file__).resolve().parent / "pinned"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m shared.data", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("behaviour", help="train the SAC behaviour policy of one env (D4RL recipe, step 1)")
+    p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
+    p.add_argument("--scale", default="quick", choices=SCALES)
+    p.add_argument("--root", default="data", help="data root (default: data)")
+    p.add_argument("--retrain", action="store_true",
+                   help=f"train even when pinned artifacts for these settings exist under {PINNED_DIR}")
+
+    p = sub.add_parser("generate", help="write one generated dataset from trained behaviour policies (step 2)")
+    p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
+    p.add_argument("--scale", default="quick", choices=SCALES)
+    p.add_argument("--root", default="data")
+
+    p = sub.add_parser("fetch", help="download (minari) or download/convert (d4rl) one dataset")
+    p.add_argument("name", help="short name (hopper-medium, antmaze-umaze) or a Minari id")
+    p.add_argument("--source", required=True, choices=[s for s in SOURCES if s != "generated"])
+    p.add_argument("--root", default="data")
+    p.add_argument("--hdf5", help="d4rl: a local D4RL v2 HDF5 file instead of the public URL")
+
+    p = sub.add_parser("info", help="load a dataset and print its size, statistics and provenance")
+    p.add_argument("name")
+    p.add_argument("--source", default="generated", choices=SOURCES)
+    p.add_argument("--root", default="data")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    torch.set_num_threads(1)
+    if args.command == "behaviour":
+        settings = load_settings(args.scale)
+        out = behaviour_dir(args.root, args.scale, args.env)
+        pinned = PINNED_DIR / args.scale / args.env
+        if not args.retrain and install_pinned(pinned, out, settings.sac):
+            print(f"behaviour policy of {args.env} ({args.scale}): installed pinned artifacts from {pinned}")
+        else:
+            train_behaviour(LOCOMOTION[args.env], settings.sac, out, args.scale)
+    elif args.command == "generate":
+        from shared.data.generate import generate_dataset
+        generate_dataset(args.name, load_settings(args.scale), args.root)
+    elif args.command == "fetch":
+        from shared.data.sources import fetch
+        fetch(args.name, args.source, args.root, hdf5=args.hdf5)
+    elif args.command == "info":
+        from shared.data.loading import load_dataset
+        dataset = load_dataset(args.name, source=args.source, root=args.root)
+        print(json.dumps(dataset.summary(), indent=2, default=str))

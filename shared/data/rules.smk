@@ -1,0 +1,61 @@
+# Generated datasets (D4RL recipe on Gymnasium MuJoCo v5). Included by the root Snakefile, which provides
+# config["data"] (the active scale's mapping of config/papers/data.yaml + data.source/root), config["scale"]
+# and config["data_root"]. Paper rules depend on a dataset through shared.data.dataset_target(name, source, root).
+from shared.data import dataset_target
+from shared.data.catalog import GENERATED_ID_PATTERN, LOCOMOTION_LEVELS
+from shared.data.loading import minari_file
+
+DATA_ROOT = config["data_root"]
+DATA_SCALE = config["scale"]
+DATA_ENVS = config["data"]["envs"]
+
+
+rule data_behaviour:
+    """SAC behaviour policy of one env: checkpoints, their scores, the replay buffer (pinned copy if committed)."""
+    output:
+        f"{DATA_ROOT}/behaviour/{DATA_SCALE}/{{env}}/behaviour.json",
+    params:
+        sac=config["data"]["sac"],
+    wildcard_constraints:
+        env="hopper|halfcheetah|walker2d",
+    log:
+        f"{DATA_ROOT}/logs/{DATA_SCALE}/behaviour-{{env}}.log",
+    threads: 1
+    shell:
+        "python -m shared.data behaviour --env {wildcards.env} --scale {DATA_SCALE} --root {DATA_ROOT} 2> {log}"
+
+
+def _dataset_inputs(wildcards):
+    if wildcards.level == "random":
+        return []
+    if wildcards.level == "medium-expert":
+        return [dataset_target(f"{wildcards.env}-{part}", "generated", DATA_ROOT) for part in ("medium", "expert")]
+    return [rules.data_behaviour.output[0].format(env=wildcards.env)]
+
+
+rule data_dataset:
+    """One generated dataset (Minari format, provenance in its metadata)."""
+    input:
+        _dataset_inputs,
+    output:
+        minari_file(DATA_ROOT, GENERATED_ID_PATTERN),
+    params:
+        band=config["data"]["medium_band"],
+        transitions=config["data"]["transitions"],
+        rollout_envs=config["data"]["rollout_envs"],
+        seed=config["data"]["seed"],
+    wildcard_constraints:
+        env="hopper|halfcheetah|walker2d",
+        level="|".join(LOCOMOTION_LEVELS),
+    log:
+        f"{DATA_ROOT}/logs/{DATA_SCALE}/dataset-{{env}}-{{level}}.log",
+    threads: 1
+    shell:
+        "python -m shared.data generate {wildcards.env}-{wildcards.level} --scale {DATA_SCALE} "
+        "--root {DATA_ROOT} 2> {log}"
+
+
+rule data_all:
+    """Every generated dataset of the active scale."""
+    input:
+        [dataset_target(f"{env}-{level}", "generated", DATA_ROOT) for env in DATA_ENVS for level in LOCOMOTION_LEVELS],

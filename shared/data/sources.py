@@ -1,0 +1,97 @@
+"""Datasets that come from elsewhere: Minari's remote (download) and D4RL v2 HDF5 files (converted to Minari)."""
+from __future__ import annotations
+
+import hashlib
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+from shared.data.catalog import d4rl_env_id, d4rl_id, d4rl_url, minari_id, parse_locomotion_name
+from shared.data.episodes import content_hash, flatten, split_transitions
+from shared.data.minari_io import minari_datasets_path, minari_root, write_dataset
+from shared.runs import atomic_write_bytes
+
+D4RL_KEYS = ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")
+D4RL_SCORE_LABEL = "D4RL normalised (D4RL v2 data, Gymnasium -v4 evaluation env)"
+
+
+def fetch(name: str, source: str, root: str | Path, hdf5: str | Path | None = None) -> Path:
+    if source == "minari":
+        return fetch_minari(name, root)
+    if source == "d4rl":
+        return fetch_d4rl(name, root, hdf5)
+    raise SystemExit(f"source {source!r} cannot be fetched; generated datasets are made by "
+                     "`python -m shared.data generate <name>`")
+
+
+def fetch_minari(name: str, root: str | Path) -> Path:
+    """Download a dataset from Minari's remote into <root>/minari; one clear line when that fails."""
+    import minari
+    dataset_id = minari_id(name)
+    minari_root(root).mkdir(parents=True, exist_ok=True)
+    with minari_datasets_path(minari_root(root)):
+        try:
+            minari.load_dataset(dataset_id, download=True)
+        except Exception as err:  # network, unknown remote id, remote format: all end the same way for a user
+            reason = (str(err).splitlines() or [type(err).__name__])[0]
+            raise SystemExit(f"cannot download Minari dataset {dataset_id!r} ({type(err).__name__}: {reason}); "
+                             "without network use --source generated (config data.source=generated)") from None
+    return minari_root(root) / dataset_id
+
+
+def _download(url: str, path: Path) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            atomic_write_bytes(path, response.read())
+    except OSError as err:
+        raise SystemExit(f"cannot download {url} ({err}); pass a local file with --hdf5, or use "
+                         "--source generated (config data.source=generated)") from None
+
+
+def read_d4rl_hdf5(path: Path) -> dict[str, np.ndarray]:
+    """The transition arrays of a D4RL v2 HDF5 file; SystemExit naming the file when it is not one."""
+    import h5py
+    try:
+        with h5py.File(path, "r") as f:
+            missing = [k for k in D4RL_KEYS if k not in f]
+            if missing:
+                raise SystemExit(f"{path} is not a D4RL v2 dataset: missing {missing}")
+            arrays = {k: f[k][()] for k in D4RL_KEYS}
+    except OSError as err:
+        raise SystemExit(f"{path} is not a readable HDF5 file ({err})") from None
+    n = len(arrays["rewards"])
+    bad = [k for k, v in arrays.items() if len(v) != n]
+    if bad:
+        raise SystemExit(f"{path} is not a D4RL v2 dataset: {bad} have lengths other than rewards' {n}")
+    return arrays
+
+
+def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> Path:
+    """Convert a D4RL v2 locomotion HDF5 (local file, else downloaded from D4RL's public URL) to Minari format,
+    to be evaluated on the matching Gymnasium -v4 environment."""
+    parsed = parse_locomotion_name(name)
+    url = d4rl_url(name)
+    if hdf5 is None:
+        hdf5 = Path(root) / "d4rl_hdf5" / Path(url).name
+        if not hdf5.exists():
+            _download(url, hdf5)
+    hdf5 = Path(hdf5)
+    if not hdf5.exists():
+        raise SystemExit(f"D4RL file {hdf5} does not exist")
+    arrays = read_d4rl_hdf5(hdf5)
+    episodes = split_transitions(**arrays)
+    # Minari keeps one observation sequence per episode: inside an episode the next observation is the
+    # following row. Count the transitions of the file that disagree (0 for D4RL's own files).
+    inside = ~np.logical_or(arrays["terminals"], arrays["timeouts"])[:-1]
+    mismatches = int((arrays["next_observations"][:-1][inside] != arrays["observations"][1:][inside]).any(1).sum())
+    env_id = d4rl_env_id(parsed.family)
+    provenance = {
+        "source": "d4rl", "name": name, "env_id": env_id, "recipe": "D4RL v2 dataset converted to Minari episodes",
+        "d4rl_url": url, "hdf5": str(hdf5), "hdf5_sha256": hashlib.sha256(hdf5.read_bytes()).hexdigest(),
+        "next_observation_mismatches": mismatches, "score_label": D4RL_SCORE_LABEL, "transitions": len(arrays["rewards"]), "episodes": len(episodes),
+        "content_sha256": content_hash(flatten(episodes)),
+    }
+    return write_dataset(root, d4rl_id(name), episodes, env_id, parsed.family.ref_min_score,
+                         parsed.family.ref_max_score, {"provenance": provenance},
+                         description=f"D4RL {name}-v2 converted from {Path(url).name}")

@@ -1,0 +1,180 @@
+"""The generated-data recipe end to end on a small hopper dataset, and the loader's errors."""
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from shared.data import dataset_target, load_dataset
+from shared.data.behaviour import install_pinned, train_behaviour
+from shared.data.catalog import LOCOMOTION
+from shared.data.generate import generate_dataset, select_checkpoints
+from shared.data.settings import DataSettings, behaviour_dir
+from shared.rl.sac import SACConfig
+
+LEVELS = ("random", "medium", "expert", "medium-replay", "medium-expert")
+SETTINGS = DataSettings.from_mapping("tiny", {
+    "envs": ["hopper"], "medium_band": [0.0, 100.0], "rollout_envs": 3, "seed": 0,
+    "sac": {"total_steps": 300, "start_steps": 100, "checkpoint_every": 100, "eval_episodes": 1, "seed": 0},
+    "transitions": {"random": 400, "medium": 300, "expert": 300}})
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, behaviour_dir(root, "tiny", "hopper"), "tiny",
+                    SACConfig(hidden=(32, 32), batch_size=32))
+    for level in LEVELS:
+        generate_dataset(f"hopper-{level}", SETTINGS, root)
+    return root
+
+
+def _load(root, level):
+    return load_dataset(f"hopper-{level}", root=root)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_fields_shapes_and_flags(root, level):
+    ds = _load(root, level)
+    n = len(ds)
+    assert ds.observations.shape == ds.next_observations.shape == (n, 11)
+    assert ds.actions.shape == (n, 3) and ds.rewards.shape == ds.terminals.shape == ds.timeouts.shape == (n,)
+    assert all(t.dtype == torch.float32 for t in (ds.observations, ds.actions, ds.rewards, ds.terminals))
+    assert not torch.any((ds.terminals > 0) & (ds.timeouts > 0)), "a transition is terminal or a timeout, never both"
+    assert ds.env_id == "Hopper-v5" and ds.metadata["source"] == "generated"
+    assert ds.actions.abs().max() <= 1.0
+
+
+def test_sizes_follow_the_recipe(root):
+    assert len(_load(root, "random")) == 400
+    assert len(_load(root, "medium")) == len(_load(root, "expert")) == 300
+    medium_step = _load(root, "medium").metadata["checkpoints"]["medium_step"]
+    assert len(_load(root, "medium-replay")) == medium_step
+
+
+def test_next_observation_is_the_next_row_inside_episodes(root):
+    ds = _load(root, "medium")
+    inside = (ds.terminals[:-1] == 0) & (ds.timeouts[:-1] == 0)
+    assert inside.sum() > 0
+    assert torch.equal(ds.next_observations[:-1][inside], ds.observations[1:][inside])
+    # and a new episode starts after every end: its first observation is not the previous next observation
+    ends = torch.nonzero((ds.terminals[:-1] + ds.timeouts[:-1]) > 0).squeeze(1)
+    assert not torch.equal(ds.next_observations[ends], ds.observations[ends + 1])
+
+
+def test_terminals_are_falls_and_timeouts_are_cuts(root):
+    """Hopper terminates when unhealthy (height <= 0.7 or |angle| >= 0.2 here); rollouts cut by the quota are
+    timeouts, one per rollout environment."""
+    ds = _load(root, "random")
+    fell = ds.next_observations[ds.terminals > 0]
+    assert len(fell) > 0
+    assert torch.all((fell[:, 0] <= 0.7) | (fell[:, 1].abs() >= 0.2) | (fell[:, 1:].abs() >= 100).any(1))
+    assert int(ds.timeouts.sum()) == SETTINGS.rollout_envs
+
+
+def test_medium_replay_is_the_replay_buffer_prefix(root):
+    ds = _load(root, "medium-replay")
+    with np.load(behaviour_dir(root, "tiny", "hopper") / "replay.npz") as replay:
+        assert np.array_equal(ds.observations.numpy(), replay["observations"][:len(ds)])
+        assert np.array_equal(ds.terminals.numpy(), replay["terminals"][:len(ds)])
+
+
+def test_medium_expert_is_medium_then_expert(root):
+    me, m, e = _load(root, "medium-expert"), _load(root, "medium"), _load(root, "expert")
+    assert torch.equal(me.observations, torch.cat([m.observations, e.observations]))
+    assert torch.equal(me.rewards, torch.cat([m.rewards, e.rewards]))
+
+
+def test_normalisation_statistics_and_scores(root):
+    ds = _load(root, "medium")
+    obs = ds.observations.numpy().astype(np.float64)
+    assert np.allclose(ds.obs_mean.numpy(), obs.mean(0), atol=1e-5)
+    assert np.allclose(ds.obs_std.numpy(), obs.std(0), atol=1e-5)  # raw: no epsilon added
+    assert ds.normalized_score([-20.272305, 3234.3]).tolist() == pytest.approx([0.0, 100.0])
+    assert ds.metadata["score_label"].startswith("D4RL-style")
+
+
+def test_provenance_is_recorded(root):
+    meta = _load(root, "expert").metadata
+    for key in ("source", "env_id", "recipe", "behaviour_seed", "checkpoints", "ref_min_score", "ref_max_score",
+                "content_sha256", "rollout_seed"):
+        assert key in meta, key
+    assert meta["checkpoints"]["expert_step"] in (100, 200, 300)
+
+
+def test_generation_is_deterministic(root, tmp_path):
+    (tmp_path / "behaviour").symlink_to(root / "behaviour")
+    generate_dataset("hopper-medium", SETTINGS, tmp_path)
+    assert (load_dataset("hopper-medium", root=tmp_path).metadata["content_sha256"]
+            == _load(root, "medium").metadata["content_sha256"])
+
+
+def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
+    checkpoints = [{"step": s, "normalized_score": v} for s, v in [(1, 5.0), (2, 25.0), (3, 35.0), (4, 80.0)]]
+    assert select_checkpoints(checkpoints, (20.0, 40.0)) == {
+        "medium_step": 2, "medium_score": 25.0, "medium_in_band": True, "expert_step": 4, "expert_score": 80.0,
+        "medium_band": [20.0, 40.0]}
+    off = select_checkpoints(checkpoints, (50.0, 60.0))
+    assert (off["medium_step"], off["medium_in_band"]) == (3, False)
+
+
+def test_pinned_artifacts_are_installed_only_for_matching_settings(root, tmp_path):
+    pinned = behaviour_dir(root, "tiny", "hopper")
+    other = SETTINGS.sac.__class__(**{**SETTINGS.sac.__dict__, "total_steps": 999})
+    assert not install_pinned(pinned, tmp_path / "a", other)
+    assert install_pinned(pinned, tmp_path / "b", SETTINGS.sac)
+    assert (tmp_path / "b" / "behaviour.json").read_bytes() == (pinned / "behaviour.json").read_bytes()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "shared.data", *args], capture_output=True, text=True)
+
+
+def test_unknown_dataset_name_is_one_line_and_nonzero_exit(tmp_path):
+    with pytest.raises(SystemExit, match="unknown dataset name 'hopper-mediocre'"):
+        load_dataset("hopper-mediocre", root=tmp_path)
+    result = _cli("info", "hopper-mediocre", "--root", str(tmp_path))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and "hopper-mediocre" in result.stderr
+
+
+def test_missing_generated_dataset_names_the_command(tmp_path):
+    with pytest.raises(SystemExit, match="python -m shared.data generate walker2d-expert"):
+        load_dataset("walker2d-expert", root=tmp_path)
+
+
+def test_corrupted_file_is_one_line_and_nonzero_exit(root, tmp_path):
+    (tmp_path / "minari" / "generated" / "hopper").mkdir(parents=True)
+    src = root / "minari" / "generated" / "hopper" / "medium-v0"
+    dst = tmp_path / "minari" / "generated" / "hopper" / "medium-v0"
+    subprocess.run(["cp", "-r", str(src), str(dst)], check=True)
+    hdf5 = dst / "data" / "main_data.hdf5"
+    hdf5.write_bytes(hdf5.read_bytes()[:2000])  # truncated, as by a broken copy
+    with pytest.raises(SystemExit, match="unreadable or corrupted"):
+        load_dataset("hopper-medium", root=tmp_path)
+    result = _cli("info", "hopper-medium", "--root", str(tmp_path))
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_edited_content_fails_the_hash_check(root, tmp_path):
+    (tmp_path / "minari" / "generated" / "hopper").mkdir(parents=True)
+    dst = tmp_path / "minari" / "generated" / "hopper" / "expert-v0"
+    subprocess.run(["cp", "-r", str(root / "minari" / "generated" / "hopper" / "expert-v0"), str(dst)], check=True)
+    with h5py.File(dst / "data" / "main_data.hdf5", "a") as f:
+        f["episode_0/rewards"][0] += 1.0
+    with pytest.raises(SystemExit, match="content hash"):
+        load_dataset("hopper-expert", root=tmp_path)
+
+
+def test_dataset_target_is_the_minari_file(tmp_path):
+    assert dataset_target("halfcheetah-medium-replay", root="data") == \
+        "data/minari/generated/halfcheetah/medium-replay-v0/data/main_data.hdf5"
+    assert dataset_target("hopper-medium", "d4rl", "data") == "data/minari/d4rl/hopper/medium-v2/data/main_data.hdf5"
+    assert dataset_target("hopper-medium", "minari", "data") == "data/minari/mujoco/hopper/medium-v0/data/main_data.hdf5"
+
+
+def test_cli_help_works():
+    result = _cli("--help")
+    assert result.returncode == 0 and "generate" in result.stdout
