@@ -1,8 +1,11 @@
 # The diff against the published numbers (one job per paper) and the report over every paper.
 # Included by the root Snakefile after the papers' rules; it defines PAPERS (the papers whose rules are included).
+# published.yaml is read from the repository (beside the Snakefile); results are relative to the working directory,
+# so `snakemake --directory <elsewhere>` works.
 from pathlib import Path as _Path
 
-REPORT_PAPERS = [paper for paper in PAPERS if _Path("papers", paper, "published.yaml").is_file()]
+REPORT_PAPERS_DIR = _Path(workflow.basedir) / "papers"
+REPORT_PAPERS = [paper for paper in PAPERS if (REPORT_PAPERS_DIR / paper / "published.yaml").is_file()]
 REPORT_OUTPUTS = ("diff.md", "diff.csv", "metrics.json", "tables/")
 
 
@@ -21,7 +24,7 @@ rule report_diff:
     tables/<id>.{md,csv,tex} per table artifact."""
     input:
         ours="results/{paper}/ours.csv",
-        published="papers/{paper}/published.yaml",
+        published=f"{REPORT_PAPERS_DIR}/{{paper}}/published.yaml",
         finals=report_paper_outputs,
     output:
         diff_md="results/{paper}/diff.md",
@@ -30,7 +33,7 @@ rule report_diff:
     wildcard_constraints:
         paper="|".join(REPORT_PAPERS) or "no-paper",
     shell:
-        "python -m shared.report diff --paper {wildcards.paper} --papers-dir papers --results-dir results"
+        "python -m shared.report diff --paper {wildcards.paper} --papers-dir {REPORT_PAPERS_DIR:q} --results-dir results"
 
 
 rule report_all:
@@ -42,5 +45,5 @@ rule report_all:
         html="results/report.html",
         readme="results/README.md",
     shell:
-        "python -m shared.report report --papers-dir papers --results-dir results"
+        "python -m shared.report report --papers-dir {REPORT_PAPERS_DIR:q} --results-dir results"
         " --html {output.html} --readme {output.readme}"
