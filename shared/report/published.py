@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 ARTIFACT_KINDS = ("table", "figure")
@@ -58,6 +59,13 @@ class Artifact:
 
     def total_for(self, setting: str) -> Total | None:
         return next((total for total in self.totals if total.setting == setting), None)
+
+    def frame(self) -> pd.DataFrame:
+        """The published cells as a DataFrame (setting, method, mean, spread, ...), e.g. for the published
+        markers of `figures.sweep(published=...)`; a cell without a spread has spread NaN."""
+        columns = list(PublishedCell.__dataclass_fields__)
+        rows = [{**asdict(cell), "spread": math.nan if cell.spread is None else cell.spread} for cell in self.cells]
+        return pd.DataFrame(rows, columns=columns)
 
 
 @dataclass(frozen=True)

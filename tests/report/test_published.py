@@ -16,6 +16,9 @@ def test_valid_file_loads_with_defaults_and_overrides(synth):
     total = next(c for c in table.cells if c.setting == "total")
     assert total.spread is None and total.spread_kind == "none"  # spread omitted = none
     assert table.total_for("total").over == ("hopper-medium", "walker2d-medium")
+    frame = published.artifact("figure1").frame()
+    assert list(frame["setting"]) == ["lambda=0.25 hopper-medium", "lambda=1.0 hopper-medium"]
+    assert frame["mean"].tolist() == [60.0, 5.0] and frame["spread"].isna().all()
 
 
 def _mutate(papers, edit):
