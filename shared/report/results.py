@@ -89,9 +89,11 @@ class Results:
         ].sort_values("seed")
         if rows.empty:
             return None
+        flags = tuple(bool(d) for d in rows["diverged"])
         return CellStats(
-            values=tuple(float(v) for v in rows["value"]),
-            diverged_flags=tuple(bool(d) for d in rows["diverged"]),
+            # a seed flagged diverged never enters a mean, even if a last finite value was recorded for it
+            values=tuple(math.nan if flag else float(v) for v, flag in zip(rows["value"], flags)),
+            diverged_flags=flags,
             seed_ids=tuple(int(s) for s in rows["seed"]),
         )
 

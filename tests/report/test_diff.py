@@ -133,3 +133,10 @@ def test_ci95_published_spread_is_converted_to_std():
     ours = CellStats((56.0, 57.0, 55.0, 56.0))
     p = scipy_stats.ttest_ind_from_stats(56.0, ours.std, 4, 60.0, 2.0, 4, equal_var=False).pvalue
     assert tolerance_test(cell, ours, "d4rl_normalised").text == f"Welch p = {p:.3g} {'≥' if p >= 0.05 else '<'} 0.05"
+
+
+def test_a_seed_flagged_diverged_is_excluded_even_with_a_finite_value():
+    rows = ours_rows("t", "s", "M", [60.0, 1e9, 62.0])
+    rows[1]["diverged"] = True
+    cell = Results("/nonexistent", pd.DataFrame(rows)).cell("t", "s", "M")
+    assert cell.mean == 61.0 and cell.n == 2 and cell.diverged == 1
