@@ -1,0 +1,105 @@
+"""Online algorithms: tie-breaking, DP-LSVI weights, the safeguard, learning behaviour, determinism."""
+import numpy as np
+import pytest
+
+from papers.oo_lmdp.experiments import run_experiment
+from papers.oo_lmdp.planning import greedy_policy
+from papers.oo_lmdp.rng import stream_keys, uniforms
+from papers.oo_lmdp.tabular import pooling_weight
+from papers.oo_lmdp.vtr import RadiusConstants, shift_term
+
+MODEL = {
+    "environment": {"n_states": 5, "n_actions": 10, "horizon": 3, "start_state": 0},
+    "lam": 1.0, "norm_bound": 2.0, "probe_index_shift": 0, "pessimism_scale": 1.0,
+    "bonus": {"UCRL": 0.02, "O-O UCRL-VTR (Optimal)": 0.02, "O-O UCRL-VTR (Pessimistic)": 0.02,
+              "COMPLETE": 0.015, "DP-LSVI": 0.05, "UCBVI": 0.0002},
+}
+
+
+def spec(**overrides):
+    base = {"figures": [], "seed_offset": 200000, "runs": 4, "episodes": 600, "m_off": 100000,
+            "sweep": "delta", "values": [0.01, 10.0], "methods": ["UCRL", "O-O UCRL-VTR (Optimal)"]}
+    return {**base, **overrides}
+
+
+@pytest.fixture(scope="module")
+def delta_sweep():
+    return run_experiment("test", spec(), MODEL)
+
+
+def test_ties_are_broken_uniformly_and_non_ties_never_lose():
+    q = np.array([[1.0, 3.0, 3.0, 2.0, 3.0]])
+    picks = greedy_policy(np.repeat(q, 30000, 0), np.random.default_rng(0).random(30000))
+    assert set(np.unique(picks)) == {1, 2, 4}
+    np.testing.assert_allclose(np.bincount(picks, minlength=5)[[1, 2, 4]] / 30000, 1 / 3, atol=0.01)
+
+
+def test_counter_based_streams_do_not_depend_on_the_batch():
+    keys = stream_keys([5, 6, 7])
+    together = uniforms(keys, 12, 8)
+    np.testing.assert_array_equal(together[1], uniforms(keys[1:2], 12, 8)[0])
+    assert ((together >= 0) & (together < 1)).all()
+    assert not np.array_equal(uniforms(keys, 13, 8), together)
+    assert abs(uniforms(keys, 0, 100_000).mean() - 0.5) < 0.005
+
+
+def test_dp_lsvi_weight_closed_forms():
+    log_term = 10.0
+    n, big_n, delta = np.array([4.0]), np.array([100.0]), np.array([0.1])
+    expected = (4 + 100 * 4 * 0.1 / np.sqrt(104 * 10 / 2 - 0.01 * 400)) / 104
+    np.testing.assert_allclose(pooling_weight(n, big_n, delta, log_term), expected)
+    assert pooling_weight(np.array([0]), np.array([100]), delta, log_term) == 0.0  # no online data: all offline
+    assert pooling_weight(np.array([500]), np.array([100]), delta, log_term) == 1.0  # n >= L / (2 Delta^2)
+    assert pooling_weight(np.array([4]), np.array([100]), np.array([0.0]), log_term) == 1.0
+
+
+def test_confidence_radius_closed_form():
+    constants = RadiusConstants(lam=2.0, norm_bound=2.0, conf_delta=0.01, noise_scale=3.0)
+    logdet, dim = np.array([40.0]), 10
+    expected = 3.0 * np.sqrt(40.0 - 10 * np.log(2.0) + 2 * np.log(100.0)) + np.sqrt(2.0) * 2.0
+    np.testing.assert_allclose(constants.radius(logdet, dim), expected)
+
+
+def test_shift_term_uses_extreme_eigenvalues_over_blocks():
+    gram = np.zeros((1, 2, 2, 2))
+    gram[0, 0] = np.diag([4.0, 1.0])
+    gram[0, 1] = np.diag([9.0, 3.0])
+    np.testing.assert_allclose(shift_term(np.array([0.5]), gram, 1.0), 0.5 * 9.0 / np.sqrt(2.0))
+
+
+def test_large_shift_falls_back_exactly_to_online_only(delta_sweep):
+    """Δ = 10: the pooled ellipsoid is never the tighter one, so O-O reproduces UCRL's regret (same randomness)."""
+    np.testing.assert_array_equal(delta_sweep.regret["O-O UCRL-VTR (Optimal)", "Delta=10"],
+                                  delta_sweep.regret["UCRL", "Delta=10"])
+
+
+def test_offline_data_help_when_the_shift_is_small(delta_sweep):
+    ours = delta_sweep.regret["O-O UCRL-VTR (Optimal)", "Delta=0.01"].sum(1).mean()
+    online = delta_sweep.regret["UCRL", "Delta=0.01"].sum(1).mean()
+    assert ours < 0.6 * online
+
+
+def test_online_only_regret_is_sublinear():
+    """After UCRL's exploration burst (episodes ~500-1500 here) its cumulative regret grows like sqrt(k)."""
+    result = run_experiment("sublinear", spec(episodes=3000, values=[0.01], methods=["UCRL"]), MODEL)
+    regret = result.regret["UCRL", "Delta=0.01"]
+    cumulative = regret.cumsum(1).mean(0)
+    k = np.arange(1000, 3001)
+    assert np.polyfit(np.log(k), np.log(cumulative[k - 1]), 1)[0] < 0.8
+    assert regret[:, -300:].mean() < regret[:, 1000:1300].mean()
+    assert (regret >= -1e-12).all()  # expected regret against V* is never negative
+
+
+def test_same_seed_same_numbers_and_runs_do_not_depend_on_the_batch(delta_sweep):
+    small = spec(runs=2, episodes=80, values=[0.01], m_off=3000,
+                 methods=["UCRL", "COMPLETE", "O-O UCRL-VTR (Optimal)", "DP-LSVI", "UCBVI"])
+    first, again = run_experiment("a", small, MODEL), run_experiment("b", small, MODEL)
+    larger = run_experiment("c", {**small, "runs": 3}, MODEL)
+    for key, regret in first.regret.items():
+        np.testing.assert_array_equal(regret, again.regret[key])
+        np.testing.assert_array_equal(regret, larger.regret[key][:2])
+
+
+def test_unknown_method_is_rejected():
+    with pytest.raises(ValueError, match="unknown methods"):
+        run_experiment("bad", spec(methods=["UCRL", "SAC"]), MODEL)
