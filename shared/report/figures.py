@@ -112,8 +112,8 @@ def sweep(
         ax.scatter(alive[x], alive[y], s=10, color="grey", alpha=0.5, zorder=3)
     dead = df[is_diverged]
     if not dead.empty:
-        bottom = ax.get_ylim()[0] if not alive.empty else 0.0
-        ax.scatter(dead[x], np.full(len(dead), bottom), clip_on=False, **DIVERGED_STYLE)
+        # on the x axis itself (x in data units, y in axes units), wherever the y limits end up
+        ax.scatter(dead[x], np.zeros(len(dead)), transform=ax.get_xaxis_transform(), clip_on=False, **DIVERGED_STYLE)
         ax.scatter([], [], label=f"diverged seed ({len(dead)})", **DIVERGED_STYLE)
     _published_markers(ax, published, x, y, hue, palette)
     if logx:
