@@ -85,17 +85,22 @@ def stochastic_policy(actor: TanhGaussianActor, seed: int):
     return act
 
 
-def load_actor(policies: dict, step: int) -> TanhGaussianActor:
-    """The actor saved at checkpoint `step` of a policies.pt payload."""
-    actor = TanhGaussianActor(policies["obs_dim"], policies["act_dim"], policies["max_action"], [0],
-                              tuple(policies["hidden"]))
-    actor.load_state_dict(policies["actors"][step])
+def load_actor_state(state: dict, obs_dim: int, act_dim: int, max_action: float, hidden) -> TanhGaussianActor:
+    actor = TanhGaussianActor(obs_dim, act_dim, max_action, [0], tuple(hidden))
+    actor.load_state_dict(state)
     return actor.eval()
 
 
+def load_actor(policies: dict, step: int) -> TanhGaussianActor:
+    """The actor saved at checkpoint `step` of a policies.pt payload (on the CPU)."""
+    return load_actor_state(policies["actors"][step], policies["obs_dim"], policies["act_dim"],
+                            policies["max_action"], policies["hidden"])
+
+
 def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, scale: str,
-                    sac_config: SACConfig = SACConfig()) -> dict:
-    """Run SAC on the family's Gymnasium v5 env and write the files listed in the module docstring."""
+                    sac_config: SACConfig = SACConfig(), device: str = "cpu") -> dict:
+    """Run SAC on the family's Gymnasium v5 env and write the files listed in the module docstring.
+    The networks live on `device`; the environment and the replay buffer stay on the CPU."""
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.jsonl").unlink(missing_ok=True)
@@ -105,7 +110,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
     max_action = float(env.action_space.high[0])
     seed = settings.seed
     torch.manual_seed(seed)
-    agent = SAC(obs_dim, act_dim, max_action, [seed], sac_config)
+    agent = SAC(obs_dim, act_dim, max_action, [seed], sac_config, device)
     buffer = ReplayBuffer(settings.total_steps, obs_dim, act_dim)
     sample_generators = seed_generators([seed + 60_000])
     random_actions = np.random.default_rng(seed)
@@ -120,7 +125,8 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
         if step <= settings.start_steps:
             action = random_actions.uniform(env.action_space.low, env.action_space.high).astype(np.float32)
         else:
-            action = agent.act(torch.as_tensor(obs, dtype=torch.float32)[None, None])[0, 0].numpy()
+            obs_t = torch.as_tensor(obs, dtype=torch.float32, device=agent.device)
+            action = agent.act(obs_t[None, None])[0, 0].cpu().numpy()
         next_obs, reward, terminated, truncated, _ = env.step(action)
         buffer.add(obs, action, reward, next_obs, terminated, truncated)
         episode_return += reward
@@ -130,11 +136,14 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
             episode_return = 0.0
             obs, _ = env.reset()
         if step > settings.start_steps:
-            diagnostics = agent.update(buffer.sample(sample_generators, sac_config.batch_size))
+            batch = buffer.sample(sample_generators, sac_config.batch_size)
+            diagnostics = agent.update({k: v.to(agent.device) for k, v in batch.items()})
             updates += 1
         if step % settings.checkpoint_every == 0:
-            actors[step] = {k: v.clone() for k, v in agent.actor.state_dict().items()}
-            returns = evaluate_policy(stochastic_policy(agent.actor, seed + EVAL_SEED_OFFSET + step), env_id, 1,
+            actors[step] = {k: v.detach().cpu().clone() for k, v in agent.actor.state_dict().items()}
+            returns = evaluate_policy(stochastic_policy(load_actor_state(actors[step], obs_dim, act_dim, max_action,
+                                                                         sac_config.hidden),
+                                                        seed + EVAL_SEED_OFFSET + step), env_id, 1,
                                       settings.eval_episodes, seed + EVAL_SEED_OFFSET)[0]
             score = float(normalized_score(returns.mean(), family.ref_min_score, family.ref_max_score))
             checkpoints.append({"step": step, "returns": returns.tolist(), "mean_return": float(returns.mean()),
@@ -164,7 +173,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
                   f"policy over {settings.eval_episodes} episodes, eval seeds = seed + {EVAL_SEED_OFFSET}",
         "settings": asdict(settings), "sac": asdict(sac_config), "checkpoints": checkpoints,
         "seconds": elapsed, "env_steps_per_s": settings.total_steps / elapsed, "updates_per_s": updates / elapsed,
-        "torch": torch.__version__, "gymnasium": gym.__version__,
+        "device": str(device), "torch": torch.__version__, "gymnasium": gym.__version__,
     }
     atomic_write_json(out / "behaviour.json", manifest)
     return manifest

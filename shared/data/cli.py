@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data", help="data root (default: data)")
+    p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
     p.add_argument("--retrain", action="store_true",
                    help=f"train even when pinned artifacts for these settings exist under {PINNED_DIR}")
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.retrain and install_pinned(pinned, out, settings.sac):
             print(f"behaviour policy of {args.env} ({args.scale}): installed pinned artifacts from {pinned}")
         else:
-            train_behaviour(LOCOMOTION[args.env], settings.sac, out, args.scale)
+            train_behaviour(LOCOMOTION[args.env], settings.sac, out, args.scale, device=args.device or settings.device)
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
         generate_dataset(args.name, load_settings(args.scale), args.root)

@@ -1,6 +1,7 @@
 """load_dataset: a dataset name + source -> transitions as tensors on a device, with statistics and provenance."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,12 +58,15 @@ def minari_file(root: str | Path, minari_dataset_id: str) -> str:
     return str(dataset_dir(root, minari_dataset_id) / "data" / "main_data.hdf5")
 
 
+MINARI_SCORE_LABEL = "Minari normalised (the dataset's own reference returns)"
+
+
 def _env_id(raw_metadata: dict, provenance: dict) -> str:
+    """The evaluation env: ours record it; Minari's remote datasets carry (eval_)env_spec JSON."""
     if "env_id" in provenance:
         return provenance["env_id"]
     for key in ("eval_env_spec", "env_spec"):
         if raw_metadata.get(key):
-            import json
             return json.loads(raw_metadata[key])["id"]
     return ""
 
@@ -101,6 +105,7 @@ def load_dataset(name: str, source: str = "generated", device: str | torch.devic
                 "ref_min_score": raw_metadata.get("ref_min_score"), "ref_max_score": raw_metadata.get("ref_max_score"),
                 "path": str(path)}
     metadata.setdefault("content_sha256", content_hash(arrays))
+    metadata.setdefault("score_label", MINARI_SCORE_LABEL)
     tensors = {k: torch.as_tensor(arrays[k], device=device) for k in FIELDS}
     return OfflineDataset(**tensors, obs_mean=tensors["observations"].mean(0),
                           obs_std=tensors["observations"].std(0, unbiased=False),

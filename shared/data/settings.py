@@ -20,6 +20,7 @@ class DataSettings:
     transitions: dict[str, int]
     rollout_envs: int
     seed: int
+    device: str = "cpu"  # of the SAC networks while training behaviour policies
 
     @classmethod
     def from_mapping(cls, scale: str, mapping: dict) -> "DataSettings":
@@ -27,7 +28,8 @@ class DataSettings:
             envs = tuple(mapping["envs"])
             unknown = [e for e in envs if e not in LOCOMOTION]
             if unknown:
-                raise SystemExit(f"data config ({scale}): unknown envs {unknown}, expected some of {sorted(LOCOMOTION)}")
+                raise SystemExit(f"data config ({scale}): unknown envs {unknown}, "
+                                 f"expected some of {sorted(LOCOMOTION)}")
             low, high = (float(v) for v in mapping["medium_band"])
             if low > high:
                 raise SystemExit(f"data config ({scale}): medium_band [{low}, {high}] is empty")
@@ -35,7 +37,7 @@ class DataSettings:
             if min(transitions.values()) < 1 or int(mapping["rollout_envs"]) < 1:
                 raise SystemExit(f"data config ({scale}): transitions and rollout_envs must be >= 1")
             return cls(scale, envs, BehaviourSettings(**mapping["sac"]), (low, high), transitions,
-                       int(mapping["rollout_envs"]), int(mapping["seed"]))
+                       int(mapping["rollout_envs"]), int(mapping["seed"]), str(mapping.get("device", "cpu")))
         except (KeyError, TypeError) as err:
             raise SystemExit(f"data config ({scale}): missing or malformed setting {err}") from None
 

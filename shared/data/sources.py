@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import urllib.request
 from pathlib import Path
 
@@ -10,7 +12,6 @@ import numpy as np
 from shared.data.catalog import d4rl_env_id, d4rl_id, d4rl_url, minari_id, parse_locomotion_name
 from shared.data.episodes import content_hash, flatten, split_transitions
 from shared.data.minari_io import minari_datasets_path, minari_root, write_dataset
-from shared.runs import atomic_write_bytes
 
 D4RL_KEYS = ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")
 D4RL_SCORE_LABEL = "D4RL normalised (D4RL v2 data, Gymnasium -v4 evaluation env)"
@@ -41,12 +42,25 @@ def fetch_minari(name: str, root: str | Path) -> Path:
 
 
 def _download(url: str, path: Path) -> None:
+    """Stream `url` to a temporary file beside `path`, then rename (files are up to ~2 GB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
-            atomic_write_bytes(path, response.read())
+        with urllib.request.urlopen(url, timeout=60) as response, open(partial, "wb") as out:
+            shutil.copyfileobj(response, out, length=1 << 20)
+        os.replace(partial, path)
     except OSError as err:
+        partial.unlink(missing_ok=True)
         raise SystemExit(f"cannot download {url} ({err}); pass a local file with --hdf5, or use "
                          "--source generated (config data.source=generated)") from None
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_d4rl_hdf5(path: Path) -> dict[str, np.ndarray]:
@@ -84,12 +98,14 @@ def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> P
     # Minari keeps one observation sequence per episode: inside an episode the next observation is the
     # following row. Count the transitions of the file that disagree (0 for D4RL's own files).
     inside = ~np.logical_or(arrays["terminals"], arrays["timeouts"])[:-1]
-    mismatches = int((arrays["next_observations"][:-1][inside] != arrays["observations"][1:][inside]).any(1).sum())
+    following = arrays["observations"][1:][inside]
+    mismatches = int((arrays["next_observations"][:-1][inside] != following).any(1).sum())
     env_id = d4rl_env_id(parsed.family)
     provenance = {
         "source": "d4rl", "name": name, "env_id": env_id, "recipe": "D4RL v2 dataset converted to Minari episodes",
-        "d4rl_url": url, "hdf5": str(hdf5), "hdf5_sha256": hashlib.sha256(hdf5.read_bytes()).hexdigest(),
-        "next_observation_mismatches": mismatches, "score_label": D4RL_SCORE_LABEL, "transitions": len(arrays["rewards"]), "episodes": len(episodes),
+        "d4rl_url": url, "hdf5": str(hdf5), "hdf5_sha256": _file_sha256(hdf5),
+        "next_observation_mismatches": mismatches, "score_label": D4RL_SCORE_LABEL,
+        "transitions": len(arrays["rewards"]), "episodes": len(episodes),
         "content_sha256": content_hash(flatten(episodes)),
     }
     return write_dataset(root, d4rl_id(name), episodes, env_id, parsed.family.ref_min_score,

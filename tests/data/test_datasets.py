@@ -172,7 +172,8 @@ def test_dataset_target_is_the_minari_file(tmp_path):
     assert dataset_target("halfcheetah-medium-replay", root="data") == \
         "data/minari/generated/halfcheetah/medium-replay-v0/data/main_data.hdf5"
     assert dataset_target("hopper-medium", "d4rl", "data") == "data/minari/d4rl/hopper/medium-v2/data/main_data.hdf5"
-    assert dataset_target("hopper-medium", "minari", "data") == "data/minari/mujoco/hopper/medium-v0/data/main_data.hdf5"
+    assert dataset_target("hopper-medium", "minari", "data") == \
+        "data/minari/mujoco/hopper/medium-v0/data/main_data.hdf5"
 
 
 def test_cli_help_works():
