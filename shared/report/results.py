@@ -58,7 +58,8 @@ class CellStats:
 def read_ours(path: Path) -> pd.DataFrame:
     """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet)."""
     if not Path(path).exists():
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in OURS_COLUMNS})
+        dtypes = {"seed": int, "value": float, "diverged": bool}
+        return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in OURS_COLUMNS})
     df = pd.read_csv(path, dtype={"artifact": str, "setting": str, "method": str, "data": str, "scale": str})
     missing = [column for column in OURS_COLUMNS if column not in df.columns]
     if missing:

@@ -34,7 +34,9 @@ def test_claim_that_holds_and_one_that_fails(synth):
 
 
 def test_claim_not_run_without_data(tmp_path):
-    outcome = run_claims([new_beats_old], Results(tmp_path))[0]
+    empty = Results(tmp_path)
+    assert empty.df[~empty.df["diverged"]].empty and empty.df["value"].dtype == float  # typed even when empty
+    outcome = run_claims([new_beats_old], empty)[0]
     assert outcome.verdict == "not run" and outcome.evidence == "hopper-medium not run"
 
 
