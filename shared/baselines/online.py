@@ -30,6 +30,9 @@ class SeedEnvs:
             raise SystemExit(f"cannot make environment {env_id!r}: {err}") from None
         if not all(hasattr(env, "model") and hasattr(env, "data") for env in self.envs):
             raise SystemExit(f"environment {env_id!r} is not a MuJoCo environment; online training needs one")
+        if not isinstance(self.envs[0].observation_space, gym.spaces.Box):
+            raise SystemExit(f"environment {env_id!r} has {type(self.envs[0].observation_space).__name__} "
+                             f"observations; online training supports flat Box observations only")
         self.max_episode_steps = spec.max_episode_steps or 1000
         self.action_space = self.envs[0].action_space
         self.obs = np.stack([env.reset(seed=int(s))[0] for env, s in zip(self.envs, reset_seeds)])

@@ -74,18 +74,3 @@ def test_td3bc_alpha_normalisation_makes_actor_loss_invariant_to_q_scale_per_see
     torch.testing.assert_close(after, before)
     for a, b in zip(grads_after, grads_before):
         torch.testing.assert_close(a, b)
-
-
-def test_td3bc_k_seeds_in_one_module_equal_k_single_seed_runs():
-    seeds = [4, 5, 6]
-    batches = [fixed_batch(n_members=3, batch_size=32, seed=100 + t) for t in range(6)]
-    together = TD3BC(3, 2, max_action=1.0, seeds=seeds)
-    outs = [together.update(b, t) for t, b in enumerate(batches)]
-    probe = torch.randn(3, 5, 3)
-    for k, seed in enumerate(seeds):
-        alone = TD3BC(3, 2, max_action=1.0, seeds=[seed])
-        for t, b in enumerate(batches):
-            out = alone.update({key: v[k:k + 1] for key, v in b.items()}, t)
-        for key in ("critic_loss", "actor_loss", "q_mean"):  # 6 updates: the last one moves the actor
-            torch.testing.assert_close(out[key][0], outs[-1][key][k])
-        torch.testing.assert_close(alone.act(probe[k:k + 1])[0], together.act(probe)[k])

@@ -170,3 +170,23 @@ def test_bad_inputs_fail_with_one_clear_line(tmp_path, tiny_hopper):
         finetune.main(finetune_args("dmg", offline, tmp_path / "ft"))
     with pytest.raises(SystemExit, match="--set 'bogus=1'"):
         finetune.main(finetune_args("iql", offline, tmp_path / "ft") + ["--set", "bogus=1"])
+
+
+def test_seed_fine_tuned_with_others_equals_seed_fine_tuned_alone(tmp_path, tiny_hopper):
+    runs = {}
+    for name, seeds in (("pair", ["0", "1"]), ("alone", ["1"])):
+        offline = str(tmp_path / f"offline-{name}")
+        train.main(["--algo", "dmg", "--dataset", "hopper-medium", "--seeds", *seeds, "--steps", "20",
+                    "--batch-size", "32", "--eval-every", "20", "--eval-episodes", "1", "--log-every", "10",
+                    *SMALL_NET, "--out", offline])
+        runs[name] = finetune.main(finetune_args("dmg", offline, tmp_path / f"ft-{name}", steps=30))
+    # Equal up to float rounding: batched matmuls over 2 members and over 1 may round differently.
+    same = lambda x, y: x == pytest.approx(y, rel=1e-5, abs=1e-6, nan_ok=True)  # noqa: E731
+    assert same(runs["pair"]["offline_return"][1], runs["alone"]["offline_return"][0])
+    assert same(runs["pair"]["online_return"][1], runs["alone"]["online_return"][0])
+    pair, alone = ([json.loads(line) for line in (tmp_path / f"ft-{n}" / "metrics.jsonl").read_text().splitlines()]
+                   for n in ("pair", "alone"))
+    assert len(pair) == len(alone) == 3
+    for p, a in zip(pair, alone):
+        assert same(p["critic_loss"][1], a["critic_loss"][0]) and same(p["q_mean"][1], a["q_mean"][0])
+        assert same(p["episode_return"][1], a["episode_return"][0])
