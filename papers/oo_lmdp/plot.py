@@ -62,6 +62,8 @@ def curve_figure(curves: pd.DataFrame):
     for method in methods:
         rows = curves[curves["method"] == method]
         _band(ax, rows["episode"], rows, palette[method], method)
+        ax.plot(rows["episode"], rows["mean_first2"], color=palette[method], linestyle=":", linewidth=1)
+    ax.plot([], [], color="grey", linestyle=":", linewidth=1, label="mean of runs 1-2 only (the authors' plot)")
     ax.set(xlabel="episode k", ylabel="cumulative regret", title=TITLES["fig2d"])
     ax.legend(fontsize=8)
     return fig
