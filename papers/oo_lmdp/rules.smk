@@ -6,14 +6,15 @@ OO_LMDP = config["oo_lmdp"]
 OO_LMDP_SCALE = config["scale"]
 OO_LMDP_RESULTS = "results/oo_lmdp"
 OO_LMDP_EXPERIMENTS = list(OO_LMDP["experiments"])
-OO_LMDP_FIGURE_SOURCE = {fig: exp for exp, spec in OO_LMDP["experiments"].items() for fig in spec["figures"]}
+OO_LMDP_FIGURE_SOURCES = {}  # figure -> the experiments whose outputs it reads
+for _experiment, _spec in OO_LMDP["experiments"].items():
+    for _figure in _spec["figures"]:
+        OO_LMDP_FIGURE_SOURCES.setdefault(_figure, []).append(_experiment)
 OO_LMDP_TABLES = ("final.csv", "summary.csv", "curves.csv", "cells.csv", "timing.json")
 
 
 rule oo_lmdp_experiment:
     """All runs x sweep points x methods of one experiment in one process (numpy, one core)."""
-    input:
-        "config/papers/oo_lmdp.yaml",
     output:
         [f"{OO_LMDP_RESULTS}/{{experiment}}/{name}" for name in OO_LMDP_TABLES],
         arrays=f"{OO_LMDP_RESULTS}/runs/{{experiment}}.npz",
@@ -32,12 +33,12 @@ rule oo_lmdp_experiment:
 
 rule oo_lmdp_figure:
     input:
-        lambda wildcards: [f"{OO_LMDP_RESULTS}/{OO_LMDP_FIGURE_SOURCE[wildcards.figure]}/{name}"
-                           for name in OO_LMDP_TABLES],
+        lambda wildcards: [f"{OO_LMDP_RESULTS}/{experiment}/{name}" for name in OO_LMDP_TABLES
+                           for experiment in OO_LMDP_FIGURE_SOURCES[wildcards.figure]],
     output:
         f"{OO_LMDP_RESULTS}/figures/{{figure}}.png",
     wildcard_constraints:
-        figure="|".join(OO_LMDP_FIGURE_SOURCE),
+        figure="|".join(OO_LMDP_FIGURE_SOURCES),
     shell:
         "python -m papers.oo_lmdp.plot --figure {wildcards.figure} --results {OO_LMDP_RESULTS} --out {output}"
 
@@ -57,6 +58,6 @@ rule oo_lmdp_collect:
 
 rule oo_lmdp_all:
     input:
-        expand(f"{OO_LMDP_RESULTS}/figures/{{figure}}.png", figure=list(OO_LMDP_FIGURE_SOURCE)),
+        expand(f"{OO_LMDP_RESULTS}/figures/{{figure}}.png", figure=list(OO_LMDP_FIGURE_SOURCES)),
         f"{OO_LMDP_RESULTS}/ours.csv",
         f"{OO_LMDP_RESULTS}/summary.md",
