@@ -34,13 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 from tqdm import tqdm
 
 from shared.baselines import TD3, TD3Config
 from shared.baselines.online import FIELDS, ReplayBuffer, SeedEnvs
 from shared.nets import member_randn, seed_generators
-from shared.rl.offline_loop import STATE_EPS, Transitions, prepare_transitions
+from shared.rl.offline_loop import Transitions, prepare_transitions
 from shared.runs import Run, atomic_write_text
 
 METHODS = ("dmg", "iql", "td3")
@@ -314,22 +313,6 @@ def read_offline_run(directory: str, method: str, dataset: str, source: str) -> 
     return final, payload["state"]["algo"]
 
 
-def online_config(config_cls, offline_config: dict, overrides: list[str]):
-    """The offline run's config (or the defaults), then --set overrides."""
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in offline_config.items()}
-    known = {f.name for f in dataclasses.fields(config_cls)}
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or key not in known:
-            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(known)}")
-        value = yaml.safe_load(raw)
-        values[key] = tuple(value) if isinstance(value, list) else value
-    try:
-        return config_cls(**values)
-    except (TypeError, ValueError) as err:
-        raise SystemExit(f"--set: {err}") from None
-
-
 def default_label(dataset: str, data: str, online_steps: int) -> str:
     if dataset.startswith("antmaze"):
         return f"{dataset} ({data}), {online_steps} online steps"
@@ -340,7 +323,8 @@ def default_label(dataset: str, data: str, online_steps: int) -> str:
 def main(argv=None) -> dict:
     torch.set_num_threads(1)
     args = parse_args(argv)
-    from papers.dmg.train import ALGOS, data_label, env_max_action  # late: --help and argument errors stay fast
+    # late imports: --help and argument errors stay fast
+    from papers.dmg.train import ALGOS, AlgoSpec, build_config, data_label, env_max_action
     from shared.data import load_dataset
 
     dataset = load_dataset(args.dataset, source=args.source, device="cpu", root=args.data_root)
@@ -358,7 +342,7 @@ def main(argv=None) -> dict:
     decay, offline_diverged = None, None
     if args.method == "td3":
         seeds = args.seeds
-        config = online_config(TD3Config, {}, args.overrides)
+        config = build_config(AlgoSpec(TD3, TD3Config), args.overrides, args.online_steps)
         algo = TD3(obs_dim, act_dim, max_action, seeds, config, args.device)
         zero = torch.zeros(obs_dim, device=args.device)
         task = OnlineTask(dataset.env_id, max_action, zero, zero + 1.0, 1.0, reward_shift, dataset.normalized_score)
@@ -370,7 +354,8 @@ def main(argv=None) -> dict:
         if args.seeds is not None and args.seeds != seeds:
             raise SystemExit(f"--seeds {args.seeds}: the offline run trained seeds {seeds}")
         spec = ALGOS[args.method]
-        config = online_config(spec.config_cls, final["config"], args.overrides)
+        # The offline run's config, then --set overrides (e.g. discount=0.995 on antmaze-large).
+        config = build_config(dataclasses.replace(spec, defaults=final["config"]), args.overrides, final["steps"])
         algo = spec.cls(obs_dim, act_dim, max_action, seeds, config, args.device)
         algo.load_state_dict(state)
         constant_actor_lr(algo)
