@@ -22,8 +22,8 @@ from shared.data.catalog import generated_env_id, generated_id, parse_locomotion
 from shared.data.episodes import Episode, content_hash, flatten, split_transitions
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata, write_dataset
 from shared.data.rollout import collect, uniform_random_policy
-from shared.evaluate import normalized_score
 from shared.data.settings import DataSettings, behaviour_dir
+from shared.evaluate import normalized_score
 
 SCORE_LABEL = "D4RL-style normalised (D4RL reference returns on generated Gymnasium v5 data)"
 LEVEL_SEED_OFFSET = {"random": 1000, "medium": 2000, "expert": 3000}
@@ -34,9 +34,11 @@ def select_checkpoints(checkpoints: list[dict], band: tuple[float, float]) -> di
     if not checkpoints:
         raise SystemExit("behaviour manifest lists no checkpoints")
     low, high = band
-    inside = [c for c in checkpoints if low <= c["normalized_score"] <= high]
-    distance = lambda c: max(low - c["normalized_score"], c["normalized_score"] - high, 0.0)  # noqa: E731
-    medium = inside[0] if inside else min(checkpoints, key=distance)
+
+    def distance_to_band(checkpoint: dict) -> float:
+        return max(low - checkpoint["normalized_score"], checkpoint["normalized_score"] - high, 0.0)
+    inside = [c for c in checkpoints if distance_to_band(c) == 0.0]
+    medium = inside[0] if inside else min(checkpoints, key=distance_to_band)
     expert = max(checkpoints, key=lambda c: c["normalized_score"])
     return {"medium_step": medium["step"], "medium_score": medium["normalized_score"],
             "medium_in_band": bool(inside), "expert_step": expert["step"],
@@ -58,49 +60,22 @@ def _replay_episodes(directory: Path, medium_step: int) -> list[Episode]:
 
 
 def generate_dataset(name: str, settings: DataSettings, root: str | Path) -> Path:
+    """Make the generated dataset `name` (e.g. hopper-medium) under `root`; returns its folder."""
     start = time.perf_counter()
     parsed = parse_locomotion_name(name)
     env_id = generated_env_id(parsed.family)
-    level = parsed.level
-    provenance = {"source": "generated", "name": name, "env_id": env_id, "scale": settings.scale,
-                  "recipe": f"D4RL recipe on {env_id}: {level}", "score_label": SCORE_LABEL}
-    if level == "random":  # needs no behaviour policy
-        episodes = collect(_random_policy(env_id, settings.seed + LEVEL_SEED_OFFSET[level]), env_id,
-                           settings.transitions[level], settings.rollout_envs,
-                           settings.seed + LEVEL_SEED_OFFSET[level], desc=name)
-        provenance.update(_rollout_provenance(level, settings))
-    elif level == "medium-expert":  # its parts are on disk: they are this dataset's inputs
-        episodes = []
-        for part in ("medium", "expert"):
-            part_dir = dataset_dir(root, generated_id(f"{parsed.family.name}-{part}"))
-            if not (part_dir / "data" / "main_data.hdf5").exists():
-                raise SystemExit(f"{name} needs {part_dir}: generate {parsed.family.name}-{part} first")
-            episodes += read_episodes(part_dir)
-            part_provenance = read_metadata(part_dir)["provenance"]
-            provenance[f"{part}_content_sha256"] = part_provenance["content_sha256"]
-            provenance.update({k: part_provenance[k] for k in ("behaviour_seed", "behaviour_settings", "checkpoints")})
-    else:
-        directory = behaviour_dir(root, settings.scale, parsed.family.name)
-        manifest = read_manifest(directory)
-        selection = select_checkpoints(manifest["checkpoints"], settings.medium_band)
-        provenance.update({"behaviour_seed": manifest["seed"], "behaviour_settings": manifest["settings"],
-                           "checkpoints": selection})
-        if level == "medium-replay":
-            episodes = _replay_episodes(directory, selection["medium_step"])
-            provenance["replay_steps"] = selection["medium_step"]
-        else:
-            seed = settings.seed + LEVEL_SEED_OFFSET[level]
-            policies = torch.load(directory / "policies.pt", map_location="cpu", weights_only=False)
-            policy = stochastic_policy(load_actor(policies, selection[f"{level}_step"]), seed)
-            episodes = collect(policy, env_id, settings.transitions[level], settings.rollout_envs, seed, desc=name)
-            provenance.update(_rollout_provenance(level, settings))
+    make_level = {"random": _random_level, "medium-expert": _medium_expert_level}.get(parsed.level, _behaviour_level)
+    episodes, details = make_level(parsed.family.name, parsed.level, env_id, settings, Path(root))
     transitions = flatten(episodes)
-    returns = np.array([e.episode_return for e in episodes])
-    provenance.update({"transitions": len(transitions["rewards"]), "episodes": len(episodes),
-                       "episode_return_mean": float(returns.mean()),
-                       "episode_normalized_mean": float(normalized_score(returns.mean(), parsed.family.ref_min_score,
-                                                                         parsed.family.ref_max_score)),
-                       "content_sha256": content_hash(transitions)})
+    mean_return = float(np.mean([e.episode_return for e in episodes]))
+    provenance = {
+        "source": "generated", "name": name, "env_id": env_id, "scale": settings.scale,
+        "recipe": f"D4RL recipe on {env_id}: {parsed.level}", "score_label": SCORE_LABEL, **details,
+        "transitions": len(transitions["rewards"]), "episodes": len(episodes), "episode_return_mean": mean_return,
+        "episode_normalized_mean": float(normalized_score(mean_return, parsed.family.ref_min_score,
+                                                          parsed.family.ref_max_score)),
+        "content_sha256": content_hash(transitions),
+    }
     path = write_dataset(root, generated_id(name), episodes, env_id, parsed.family.ref_min_score,
                          parsed.family.ref_max_score, {"provenance": provenance},
                          description=f"{name} generated by the D4RL recipe on {env_id} ({settings.scale} scale)")
@@ -111,11 +86,46 @@ def generate_dataset(name: str, settings: DataSettings, root: str | Path) -> Pat
     return path
 
 
-def _random_policy(env_id: str, seed: int):
-    space = gym.make(env_id).action_space
-    return uniform_random_policy(space.low, space.high, seed)
-
-
-def _rollout_provenance(level: str, settings: DataSettings) -> dict:
+def _rollout_details(level: str, settings: DataSettings) -> dict:
     return {"rollout_seed": settings.seed + LEVEL_SEED_OFFSET[level], "rollout_envs": settings.rollout_envs,
             "rollout_policy": "uniform random actions" if level == "random" else "stochastic SAC policy"}
+
+
+def _random_level(env: str, level: str, env_id: str, settings: DataSettings, root: Path):
+    """Needs no behaviour policy."""
+    seed = settings.seed + LEVEL_SEED_OFFSET[level]
+    space = gym.make(env_id).action_space
+    episodes = collect(uniform_random_policy(space.low, space.high, seed), env_id, settings.transitions[level],
+                       settings.rollout_envs, seed, desc=f"{env}-{level}")
+    return episodes, _rollout_details(level, settings)
+
+
+def _medium_expert_level(env: str, level: str, env_id: str, settings: DataSettings, root: Path):
+    """Medium then expert, read from disk (they are this dataset's inputs)."""
+    episodes, details = [], {}
+    for part in ("medium", "expert"):
+        part_dir = dataset_dir(root, generated_id(f"{env}-{part}"))
+        if not (part_dir / "data" / "main_data.hdf5").exists():
+            raise SystemExit(f"{env}-{level} needs {part_dir}: generate {env}-{part} first")
+        episodes += read_episodes(part_dir)
+        part_provenance = read_metadata(part_dir)["provenance"]
+        details[f"{part}_content_sha256"] = part_provenance["content_sha256"]
+        details.update({k: part_provenance[k] for k in ("behaviour_seed", "behaviour_settings", "checkpoints")})
+    return episodes, details
+
+
+def _behaviour_level(env: str, level: str, env_id: str, settings: DataSettings, root: Path):
+    """medium / expert: rollouts of a chosen checkpoint; medium-replay: the replay buffer's prefix."""
+    directory = behaviour_dir(root, settings.scale, env)
+    manifest = read_manifest(directory)
+    selection = select_checkpoints(manifest["checkpoints"], settings.medium_band)
+    details = {"behaviour_seed": manifest["seed"], "behaviour_settings": manifest["settings"],
+               "checkpoints": selection}
+    if level == "medium-replay":
+        return _replay_episodes(directory, selection["medium_step"]), {**details,
+                                                                      "replay_steps": selection["medium_step"]}
+    seed = settings.seed + LEVEL_SEED_OFFSET[level]
+    policies = torch.load(directory / "policies.pt", map_location="cpu", weights_only=False)
+    policy = stochastic_policy(load_actor(policies, selection[f"{level}_step"]), seed)
+    episodes = collect(policy, env_id, settings.transitions[level], settings.rollout_envs, seed, desc=f"{env}-{level}")
+    return episodes, {**details, **_rollout_details(level, settings)}
