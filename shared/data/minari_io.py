@@ -50,7 +50,8 @@ def write_dataset(root: str | Path, dataset_id: str, episodes: list[Episode], en
                for i, e in enumerate(episodes)]
     target = dataset_dir(root, dataset_id)
     minari_root(root).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=minari_root(root)))
+    # Absolute: Minari mis-joins relative dataset paths when it measures the dataset's size.
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=minari_root(root))).resolve()
     try:
         with minari_datasets_path(staging), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Minari nags about author/e-mail/permalink fields we leave empty

@@ -104,10 +104,12 @@ def test_provenance_is_recorded(root):
     assert meta["checkpoints"]["expert_step"] in (100, 200, 300)
 
 
-def test_generation_is_deterministic(root, tmp_path):
-    (tmp_path / "behaviour").symlink_to(root / "behaviour")
-    generate_dataset("hopper-medium", SETTINGS, tmp_path)
-    assert (load_dataset("hopper-medium", root=tmp_path).metadata["content_sha256"]
+def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel").mkdir()
+    (tmp_path / "rel" / "behaviour").symlink_to(root / "behaviour")
+    generate_dataset("hopper-medium", SETTINGS, "rel")
+    assert (load_dataset("hopper-medium", root="rel").metadata["content_sha256"]
             == _load(root, "medium").metadata["content_sha256"])
 
 
