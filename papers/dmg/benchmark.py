@@ -10,6 +10,7 @@ and the projected time for K seeds x 1M updates. CPU runs use one thread (the pr
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -113,7 +114,9 @@ def main(argv=None) -> dict:
               f"= {result['vectorised_seed_updates_per_s']:.1f} seed-upd/s vs sequential "
               f"{result['sequential_seed_updates_per_s']:.1f} (x{result['speedup_vectorised_over_sequential']:.2f}); "
               f"{args.seeds} seeds x 1M updates: {result['projected_hours_k_seeds_1m_updates_vectorised']:.1f} h")
+    # Other jobs on the machine slow every configuration alike; the load average says how busy it was.
     report = {"torch": torch.__version__, "python": platform.python_version(), "results": results,
+              "load_average_1_5_15min": list(os.getloadavg()), "cpu_count": os.cpu_count(),
               "command": " ".join(["python -m papers.dmg.benchmark", *(sys.argv[1:] if argv is None else argv)])}
     atomic_write_json(args.out, report)
     return report

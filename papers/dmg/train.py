@@ -80,19 +80,31 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def build_config(spec: AlgoSpec, overrides: list[str], steps: int):
     """The algorithm's config dataclass: paper defaults, then the variant's presets, then --set overrides."""
-    known = {f.name for f in dataclasses.fields(spec.config_cls)}
+    fields = {f.name: f for f in dataclasses.fields(spec.config_cls)}
     values = dict(spec.defaults)
-    values.update({name: steps for name in RUN_LENGTH_FIELDS if name in known})
+    values.update({name: steps for name in RUN_LENGTH_FIELDS if name in fields})
     for item in overrides:
         key, sep, raw = item.partition("=")
-        if not sep or key not in known:
-            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(known)}")
-        value = yaml.safe_load(raw)
-        values[key] = tuple(value) if isinstance(value, list) else value
+        if not sep or key not in fields:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(fields)}")
+        values[key] = parse_value(key, raw, fields[key].default)
     try:
         return spec.config_cls(**values)
     except (TypeError, ValueError) as err:
         raise SystemExit(f"--set: {err}") from None
+
+
+def parse_value(key: str, raw: str, default):
+    """YAML value, made a float where the field's default is one (YAML reads '3e-4' as a string)."""
+    value = yaml.safe_load(raw)
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(default, float) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise SystemExit(f"--set {key}={raw}: expected a number") from None
+    return value
 
 
 def data_label(source: str, dataset) -> str:

@@ -55,6 +55,13 @@ def test_quick_scale_runs_table2_in_full_and_both_sweeps():
     assert settings.group_seeds(CONFIG["paper"], "table6") == list(range(10))
 
 
+def test_set_parses_numbers_like_the_command_line_writes_them():
+    config = train.build_config(train.ALGOS["dmg"], ["actor_lr=3e-4", "nu=10", "hidden=[64,64]"], steps=100)
+    assert config.actor_lr == 3e-4 and isinstance(config.nu, float) and config.hidden == (64, 64)
+    assert config.total_steps == 100
+    assert train.build_config(train.ALGOS["iql"], [], steps=100).cosine_steps == 100
+
+
 def write_final(root: Path, rel: str, **fields) -> Path:
     final = {"algo": "dmg", "dataset": rel.split("/")[1], "data": "generated Hopper-v5 (D4RL recipe)",
              "seeds": [0, 1], "final_score": [50.0, 60.0], "diverged": [False, False], "device": "cpu",
@@ -148,6 +155,7 @@ def test_sweep_figure_is_written(tmp_path):
     (["--set", "nonsense=1"], "--set 'nonsense=1': expected KEY=VALUE"),
     (["--set", "lam=2"], "lam=2"),
     (["--seeds", "1", "1"], "--seeds must be distinct"),
+    (["--set", "actor_lr=fast"], "--set actor_lr=fast: expected a number"),
 ])
 def test_train_cli_bad_input_is_one_clear_line(argv, message, tmp_path):
     base = ["--algo", "dmg", "--dataset", "hopper-medium", "--seeds", "0", "--steps", "10", "--out", str(tmp_path)]
