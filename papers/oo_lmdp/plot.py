@@ -61,7 +61,8 @@ def curve_figure(curves: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6, 4))
     for method in methods:
         rows = curves[curves["method"] == method]
-        _band(ax, rows["episode"], rows, palette[method], method)
+        dashed = method == "O-O UCRL-VTR (Pessimistic)"  # it can coincide with UCRL; keep both visible
+        _band(ax, rows["episode"], rows, palette[method], method, linestyle="--" if dashed else "-")
         ax.plot(rows["episode"], rows["mean_first2"], color=palette[method], linestyle=":", linewidth=1)
     ax.plot([], [], color="grey", linestyle=":", linewidth=1, label="mean of runs 1-2 only (the authors' plot)")
     ax.set(xlabel="episode k", ylabel="cumulative regret", title=TITLES["fig2d"])
