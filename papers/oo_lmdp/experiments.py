@@ -82,6 +82,7 @@ class ExperimentResult:
     episodes: int
     regret: dict[tuple[str, str], np.ndarray]  # (method, setting) -> per-episode regret [R, K]
     bound: dict[tuple[str, str], np.ndarray]  # (method, setting) -> per-episode proof gap [R, K] (VTR only)
+    shift: dict[tuple[str, str], np.ndarray]  # (method, setting) -> shift term of gamma [R] (VTR only)
     coverage: dict[str, np.ndarray]  # setting -> tau_hat [R]
     seconds: dict[str, float]
 
@@ -173,7 +174,7 @@ def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
     constants = RadiusConstants(lam=model["lam"], norm_bound=model["norm_bound"], conf_delta=1.0 / n_episodes,
                                 noise_scale=float(horizon))
     keys = stream_keys(seeds)
-    regret, bound = {}, {}
+    regret, bound, shift_terms = {}, {}, {}
     zero_gram = np.zeros((n_runs, n_states * n_actions, n_states, n_states))
     zero_target = np.zeros((n_runs, n_states * n_actions, n_states))
 
@@ -218,6 +219,7 @@ def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
                 regret[method, points[j].setting] = lane_regret[rows]
                 if lane_bound is not None:
                     bound[method, points[j].setting] = lane_bound[rows]
+                    shift_terms[method, points[j].setting] = agent.shift[rows]
     coverage = {p.setting: s.coverage for p, s in zip(points, stats)}
     seconds["total"] = time.perf_counter() - started
-    return ExperimentResult(points, methods, seeds, n_episodes, regret, bound, coverage, seconds)
+    return ExperimentResult(points, methods, seeds, n_episodes, regret, bound, shift_terms, coverage, seconds)

@@ -32,15 +32,19 @@ def _point_columns(result: ExperimentResult) -> dict[str, dict]:
 
 
 def final_table(result: ExperimentResult) -> pd.DataFrame:
-    """One row per (setting, method, run): Regret(K), the proof quantity at K (VTR methods) and tau_hat."""
+    """One row per (setting, method, run): Regret(K), the proof quantity at K and the shift term of gamma (VTR
+    methods), and tau_hat of the Optimal design."""
     columns = _point_columns(result)
     rows = []
     for (method, setting), regret in result.regret.items():
         total = regret.sum(1)
-        bound = result.bound[method, setting].sum(1) if (method, setting) in result.bound else np.full(len(total), np.nan)
+        missing = np.full(len(total), np.nan)
+        bound = result.bound[method, setting].sum(1) if (method, setting) in result.bound else missing
+        shift = result.shift.get((method, setting), missing)
         for run, seed in enumerate(result.seeds):
             rows.append(dict(setting=setting, method=method, run=run, seed=int(seed), **columns[setting],
-                             regret=total[run], proof_bound=bound[run], tau_hat=result.coverage[setting][run]))
+                             regret=total[run], proof_bound=bound[run], shift_term=shift[run],
+                             tau_hat=result.coverage[setting][run]))
     return pd.DataFrame(rows)
 
 
@@ -51,6 +55,7 @@ def summary_table(final: pd.DataFrame) -> pd.DataFrame:
     summary = grouped["regret"].agg(n="count", mean="mean", std="std",
                                     q20=lambda x: x.quantile(QUANTILES[0]), q80=lambda x: x.quantile(QUANTILES[1]))
     summary["proof_bound_mean"] = grouped["proof_bound"].mean()
+    summary["shift_term_mean"] = grouped["shift_term"].mean()
     summary["tau_hat_mean"] = grouped["tau_hat"].mean()
     return summary.reset_index()
 

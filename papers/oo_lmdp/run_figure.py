@@ -27,6 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=CONFIG, help="settings file (config/papers/oo_lmdp.yaml)")
     parser.add_argument("--runs", type=int, help="override the number of runs (profiling)")
     parser.add_argument("--episodes", type=int, help="override K (profiling)")
+    parser.add_argument("--probe-index-shift", type=int, choices=(0, 1),
+                        help="override probe indexing: 0 = paper (Eq. 7), 1 = the authors' code")
     return parser.parse_args(argv)
 
 
@@ -40,6 +42,8 @@ def main(argv=None) -> None:
             if value < 1:
                 raise SystemExit(f"--{key} must be >= 1, got {value}")
             spec[key] = value
+    if args.probe_index_shift is not None:
+        settings = {**settings, "probe_index_shift": args.probe_index_shift}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     try:
         result = run_experiment(args.experiment, spec, settings)
@@ -53,6 +57,7 @@ def main(argv=None) -> None:
     outputs.write_arrays(result, args.runs_dir / f"{args.experiment}.npz")
     outputs.write_timing(result, args.out / "timing.json", {
         "experiment": args.experiment, "scale": args.scale, "runs": spec["runs"], "episodes": spec["episodes"],
+        "probe_index_shift": settings["probe_index_shift"],
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared with other jobs)",
     })
     logging.info("%s: wrote %s in %.1fs", args.experiment, args.out, result.seconds["total"])
