@@ -192,7 +192,14 @@ def install_pinned(pinned: Path, out: Path, settings: BehaviourSettings) -> bool
     import json
     if json.loads(manifest_path.read_text())["settings"] != asdict(settings):
         return False
-    out.mkdir(parents=True, exist_ok=True)
-    for name in BEHAVIOUR_FILES:
-        atomic_write_bytes(out / name, (pinned / name).read_bytes())
+    copy_behaviour(pinned, out)
     return True
+
+
+def copy_behaviour(source: Path, target: Path) -> None:
+    """Copy a behaviour folder's files, the manifest last (its presence marks a complete copy)."""
+    if not (source / "behaviour.json").exists():
+        raise SystemExit(f"no behaviour artifacts at {source}")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in BEHAVIOUR_FILES:
+        atomic_write_bytes(target / name, (source / name).read_bytes())

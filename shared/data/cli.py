@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from shared.data.behaviour import install_pinned, train_behaviour
+from shared.data.behaviour import copy_behaviour, install_pinned, train_behaviour
 from shared.data.catalog import LOCOMOTION, LOCOMOTION_LEVELS, SOURCES
 from shared.data.settings import behaviour_dir, load_settings
 
@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
     p.add_argument("--retrain", action="store_true",
                    help=f"train even when pinned artifacts for these settings exist under {PINNED_DIR}")
+
+    p = sub.add_parser("pin", help=f"copy trained behaviour artifacts to {PINNED_DIR} (to commit them)")
+    p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
+    p.add_argument("--scale", default="quick", choices=SCALES)
+    p.add_argument("--root", default="data")
 
     p = sub.add_parser("generate", help="write one generated dataset from trained behaviour policies (step 2)")
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
@@ -57,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"behaviour policy of {args.env} ({args.scale}): installed pinned artifacts from {pinned}")
         else:
             train_behaviour(LOCOMOTION[args.env], settings.sac, out, args.scale, device=args.device or settings.device)
+    elif args.command == "pin":
+        copy_behaviour(behaviour_dir(args.root, args.scale, args.env), PINNED_DIR / args.scale / args.env)
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
         generate_dataset(args.name, load_settings(args.scale), args.root)

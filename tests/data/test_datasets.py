@@ -113,6 +113,14 @@ def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path,
             == _load(root, "medium").metadata["content_sha256"])
 
 
+def test_behaviour_training_is_deterministic(root, tmp_path):
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SACConfig(hidden=(32, 32), batch_size=32))
+    first = behaviour_dir(root, "tiny", "hopper")
+    assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
+    again, before = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
+    assert all(torch.equal(again[300][k], before[300][k]) for k in before[300])
+
+
 def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
     checkpoints = [{"step": s, "normalized_score": v} for s, v in [(1, 5.0), (2, 25.0), (3, 35.0), (4, 80.0)]]
     assert select_checkpoints(checkpoints, (20.0, 40.0)) == {
