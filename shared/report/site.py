@@ -37,12 +37,20 @@ def discover(papers_dir: Path) -> tuple[list[str], list[str]]:
 def _data_used(report: PaperReport) -> str:
     ours = sorted(set(report.results.df["data"].dropna()))
     theirs = sorted({a.data for a in report.published.artifacts})
+    if ours and [d.casefold() for d in ours] == [d.casefold() for d in theirs]:
+        return f"{'; '.join(ours)} (the paper's)"
     return f"ours: {'; '.join(ours) or 'no run'} / paper: {'; '.join(theirs)}"
 
 
 def _verdict_counts(report: PaperReport) -> str:
+    if not report.rows:
+        return "the paper gives no numbers"
     counts = report.verdicts
     return ", ".join(f"{counts[v]} {v}" for v in ("match", "differs", "different data", "diverged", "not run") if counts[v])
+
+
+def _within(report: PaperReport) -> str:
+    return f"{report.cells_within}/{report.cells_run}" if report.cells_run else "—"
 
 
 def readme(statuses: list[PaperStatus]) -> str:
@@ -66,7 +74,7 @@ def readme(statuses: list[PaperStatus]) -> str:
         claims = f"{r.claims_hold}/{len(r.claims)}" if r.claims else "none checked"
         lines.append(
             f"| [{r.slug}]({r.slug}/diff.md): {r.published.title} | {r.artifacts_regenerated}/{len(r.published.artifacts)} "
-            f"| {r.cells_run}/{len(r.rows)} | {r.cells_within}/{r.cells_run} | {_verdict_counts(r)} | {claims} "
+            f"| {r.cells_run}/{len(r.rows)} | {_within(r)} | {_verdict_counts(r)} | {claims} "
             f"| {r.scale} | {_data_used(r)} |"
         )
     failing = [(s.slug, c) for s in statuses if s.report for c in s.report.claims_failed]
@@ -187,14 +195,14 @@ def _status_html(statuses: list[PaperStatus]) -> str:
     for status in statuses:
         r = status.report
         if r is None:
-            rows.append(f'<tr><td>{_e(status.slug)}</td><td colspan=7 class="nr">not started</td></tr>')
+            rows.append(f'<tr><td>{_e(status.slug)}</td><td colspan=8 class="nr">not started</td></tr>')
             continue
         claims = f"{r.claims_hold}/{len(r.claims)}" if r.claims else "none checked"
         rows.append(f'<tr><td><a href="#{_e(r.slug)}">{_e(r.slug)}</a></td><td>{_e(r.published.title)}</td>'
                     f"<td class=num>{r.artifacts_regenerated}/{len(r.published.artifacts)}</td>"
-                    f"<td class=num>{r.cells_within}/{r.cells_run} of {len(r.rows)}</td><td>{_e(_verdict_counts(r))}</td>"
+                    f"<td class=num>{_within(r)}</td><td class=num>{r.cells_run}/{len(r.rows)}</td><td>{_e(_verdict_counts(r))}</td>"
                     f"<td class=num>{claims}</td><td>{_e(r.scale)}</td><td>{_e(_data_used(r))}</td></tr>")
-    return ("<table><tr><th>Paper</th><th>Title</th><th>Artifacts regenerated</th><th>Within tolerance / run</th>"
+    return ("<table><tr><th>Paper</th><th>Title</th><th>Artifacts regenerated</th><th>Within tolerance / run</th><th>Published cells run</th>"
             "<th>Verdicts</th><th>Claims holding</th><th>Scale</th><th>Data</th></tr>" + "".join(rows) + "</table>")
 
 
