@@ -62,11 +62,11 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    active, inactive = site.discover(args.papers_dir)
-    reports = {slug: paper.build(slug, args.papers_dir, args.results_dir) for slug in active}
-    order = [slug for slug in site.KNOWN_PAPERS if slug in active or slug in inactive]
-    order += [slug for slug in active + inactive if slug not in order]
-    statuses = [site.PaperStatus(slug, reports.get(slug)) for slug in order]
+    statuses = [
+        site.PaperStatus(slug, paper.build(slug, args.papers_dir, args.results_dir)
+                         if site.has_published(args.papers_dir, slug) else None)
+        for slug in site.discover(args.papers_dir)
+    ]
     html_path = args.html or args.results_dir / "report.html"
     readme_path = args.readme or args.results_dir / "README.md"
     atomic_write_text(html_path, site.page(statuses))
@@ -78,7 +78,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    slugs = [_paper_slug(args, s) for s in args.paper] if args.paper else site.discover(args.papers_dir)[0]
+    slugs = ([_paper_slug(args, s) for s in args.paper] if args.paper
+             else [s for s in site.discover(args.papers_dir) if site.has_published(args.papers_dir, s)])
     for slug in slugs:
         published = load_published(args.papers_dir / slug / "published.yaml", paper=slug)
         cells = sum(len(a.cells) for a in published.artifacts)

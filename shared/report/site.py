@@ -26,12 +26,14 @@ class PaperStatus:
     report: PaperReport | None
 
 
-def discover(papers_dir: Path) -> tuple[list[str], list[str]]:
-    """(papers with a published.yaml, known or present papers without one), each in seed order."""
+def discover(papers_dir: Path) -> list[str]:
+    """Every paper slug in seed order: the known ones, then any other folder under papers/."""
     present = sorted(p.name for p in Path(papers_dir).iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
-    order = list(KNOWN_PAPERS) + [slug for slug in present if slug not in KNOWN_PAPERS]
-    active = [slug for slug in order if (Path(papers_dir) / slug / "published.yaml").is_file()]
-    return active, [slug for slug in order if slug not in active]
+    return list(KNOWN_PAPERS) + [slug for slug in present if slug not in KNOWN_PAPERS]
+
+
+def has_published(papers_dir: Path, slug: str) -> bool:
+    return (Path(papers_dir) / slug / "published.yaml").is_file()
 
 
 def _data_used(report: PaperReport) -> str:
