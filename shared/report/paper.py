@@ -77,8 +77,9 @@ class PaperReport:
         breakdown = ", ".join(f"{counts[v]} {v}" for v in ("match", "differs", "different data", "diverged", "not run")
                               if counts[v])
         claims = (f"{self.claims_hold}/{len(self.claims)} claims hold" if self.claims else "no claims checked")
-        return (f"{len(self.rows)} published cells: {self.cells_run} run, {self.cells_within} within tolerance "
-                f"({breakdown or 'none'}); {claims}; {self.artifacts_regenerated}/{len(self.published.artifacts)} "
+        cells = (f"{len(self.rows)} published cells: {self.cells_run} run, {self.cells_within} within tolerance "
+                 f"({breakdown})" if self.rows else "the paper gives no numbers (claims only)")
+        return (f"{cells}; {claims}; {self.artifacts_regenerated}/{len(self.published.artifacts)} "
                 f"artifacts regenerated; scale {self.scale}")
 
 
