@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from shared.data.behaviour import copy_behaviour, install_pinned, train_behaviour
-from shared.data.catalog import LOCOMOTION, LOCOMOTION_LEVELS, SOURCES
+from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import behaviour_dir, load_settings
 
 SCALES = ("tiny", "quick", "paper")
@@ -26,9 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default="data", help="data root (default: data)")
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
     p.add_argument("--retrain", action="store_true",
-                   help=f"train even when pinned artifacts for these settings exist under {PINNED_DIR}")
+                   help="train even when pinned artifacts for these settings exist (shared/data/pinned/)")
 
-    p = sub.add_parser("pin", help=f"copy trained behaviour artifacts to {PINNED_DIR} (to commit them)")
+    p = sub.add_parser("pin", help="copy trained behaviour artifacts to shared/data/pinned/ (to commit them)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data")
