@@ -74,3 +74,12 @@ def test_td3bc_alpha_normalisation_makes_actor_loss_invariant_to_q_scale_per_see
     torch.testing.assert_close(after, before)
     for a, b in zip(grads_after, grads_before):
         torch.testing.assert_close(a, b)
+
+
+def test_td3_actor_loss_is_minus_first_critic_at_the_policy_action():
+    batch = fixed_batch()
+    td3 = TD3(3, 2, max_action=1.0, seeds=[0, 1])
+    make_action_probe(td3.critic.q1, obs_dim=3, act_index=1)  # Q1(s, a) = a[1]
+    make_constant(td3.critic.q2, -50.0)                       # ignored: the actor follows Q1 only
+    make_constant(td3.actor.net, math.atanh(0.4))
+    torch.testing.assert_close(td3.actor_loss(batch), torch.full((2,), -0.4))
