@@ -3,6 +3,7 @@
 #   snakemake --cores all --config scale=paper     # the papers' protocol (GPUs)
 #   snakemake --cores all dmg_all                  # one paper alone
 import os
+import sys
 from pathlib import Path
 
 from shared.config import ConfigError, resolve
@@ -10,8 +11,10 @@ from shared.config import ConfigError, resolve
 # One intra-op thread per job: parallelism comes from Snakemake jobs and from seeds vectorised in one process.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# Jobs' `python` is the interpreter running Snakemake (the project's venv), whatever PATH says.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
-configfile: "config/config.yaml"
+configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 try:
     config.update(resolve(config))
