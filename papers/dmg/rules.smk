@@ -174,3 +174,12 @@ rule dmg_all:
     input:
         rules.dmg_collect.output,
         DMG_FIGURES,
+
+
+rule dmg_benchmark:
+    """Update throughput (1 seed, 5 seeds vectorised, 5 sequential; CUDA too when present). Timing, so it is
+    not part of dmg_all: run it on purpose, on an otherwise idle machine."""
+    output:
+        f"{DMG_RESULTS}/benchmark.json",
+    shell:
+        "python -m papers.dmg.benchmark --seeds 5 --steps 300 --out {output}"
