@@ -30,7 +30,6 @@ TABULAR = ("DP-LSVI", "UCBVI")
 METHODS = tuple(VTR_MODES) + TABULAR
 OFFLINE_FREE = {"UCRL", "UCBVI"}
 SWEEPS = ("delta", "m_off", "tau", "delta_tau", "none")
-CURVE_POINTS = 200  # cumulative-regret curves are kept at this many episodes
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ class ExperimentResult:
     seconds: dict[str, float]
 
 
-def _offline_phase(spec, model, points, kernel, reward, seeds, needs) -> list[OfflineStats]:
+def _offline_phase(model, points, kernel, reward, seeds, needs) -> list[OfflineStats]:
+    """Offline MDPs, behaviour data and design statistics for every (point, run); runs loop, data vectorised."""
     env = model["environment"]
     n_states, n_actions, horizon, start = env["n_states"], env["n_actions"], env["horizon"], env["start_state"]
     largest = max(p.m_off for p in points)
@@ -151,11 +151,32 @@ def _bonus(model, spec, method) -> float:
     return float(spec.get("bonus_override", model["bonus"][method]))
 
 
+def _agent(group, lanes: _Lanes, mdps, points, stats, model, spec, constants, n_episodes):
+    """The batched learner for one algorithm family ("VTR": UCRL, O-O and COMPLETE together, or a tabular one)."""
+    bonus = np.array([_bonus(model, spec, m) for m in lanes.method])
+    if group == "UCBVI":
+        return UCBVI(mdps, bonus, n_episodes, constants.conf_delta)
+    if group == "DP-LSVI":
+        counts = np.concatenate([stats[j].counts for j in dict.fromkeys(lanes.point)])
+        deltas = np.array([points[j].delta for j in lanes.point])
+        return DPLSVI(mdps, counts, deltas, bonus, n_episodes, constants.conf_delta)
+    n_runs = max(lanes.run) + 1
+    zero_gram = np.zeros((n_runs,) + stats[0].gram["optimal"].shape[1:])
+    zero_target = np.zeros((n_runs,) + stats[0].target["optimal"].shape[1:])
+    grams, targets = [], []
+    for method, j in dict.fromkeys(zip(lanes.method, lanes.point)):  # lanes come in blocks of n_runs
+        design = {"UCRL": None, PESSIMISTIC: "pessimistic"}.get(method, "optimal")
+        grams.append(zero_gram if design is None else stats[j].gram[design])
+        targets.append(zero_target if design is None else stats[j].target[design])
+    shift = np.array([points[j].delta if m in (OPTIMAL, PESSIMISTIC) else 0.0 for m, j in zip(lanes.method, lanes.point)])
+    mode = np.array([VTR_MODES[m] for m in lanes.method])
+    return OOUCRLVTR(mdps, np.concatenate(grams), np.concatenate(targets), mode, bonus, shift, constants)
+
+
 def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
     """Run every (method, sweep point, run) of experiment `name`; returns per-episode regret arrays."""
     env = model["environment"]
     horizon, start = env["horizon"], env["start_state"]
-    n_states, n_actions = env["n_states"], env["n_actions"]
     unknown = [m for m in spec["methods"] if m not in METHODS]
     if unknown:
         raise ValueError(f"experiment {name}: unknown methods {unknown} (expected some of {list(METHODS)})")
@@ -165,9 +186,9 @@ def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    kernel, reward = sample_online_mdps(seeds, n_states, n_actions)
+    kernel, reward = sample_online_mdps(seeds, env["n_states"], env["n_actions"])
     needs = {"counts": "DP-LSVI" in methods, "pessimistic": PESSIMISTIC in methods}
-    stats = _offline_phase(spec, model, points, kernel, reward, seeds, needs)
+    stats = _offline_phase(model, points, kernel, reward, seeds, needs)
     seconds["offline"] = time.perf_counter() - started
     log.info("%s: offline phase for %d points x %d runs in %.1fs", name, len(points), n_runs, seconds["offline"])
 
@@ -175,15 +196,6 @@ def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
                                 noise_scale=float(horizon))
     keys = stream_keys(seeds)
     regret, bound, shift_terms = {}, {}, {}
-    zero_gram = np.zeros((n_runs, n_states * n_actions, n_states, n_states))
-    zero_target = np.zeros((n_runs, n_states * n_actions, n_states))
-
-    def design_of(method, j):
-        if method == "UCRL":
-            return zero_gram, zero_target
-        design = "pessimistic" if method == PESSIMISTIC else "optimal"
-        return stats[j].gram[design], stats[j].target[design]
-
     groups = [("VTR", [m for m in methods if m in VTR_MODES])] + [(m, [m]) for m in methods if m in TABULAR]
     for group, group_methods in groups:
         if not group_methods:
@@ -191,35 +203,21 @@ def run_experiment(name: str, spec: dict, model: dict) -> ExperimentResult:
         lanes = _lanes_for(group_methods, len(points), n_runs)
         lane_run = np.array(lanes.run)
         mdps = LaneMDPs.for_lanes(kernel, reward, lane_run, start, horizon)
-        bonus = np.array([_bonus(model, spec, m) for m in lanes.method])
-        shift = np.array([points[j].delta if m in (OPTIMAL, PESSIMISTIC) else 0.0
-                          for m, j in zip(lanes.method, lanes.point)])
         t0 = time.perf_counter()
-        if group == "VTR":
-            blocks = [design_of(m, j) for m in group_methods for j in ([-1] if m in OFFLINE_FREE else range(len(points)))]
-            gram = np.concatenate([g for g, _ in blocks])
-            target = np.concatenate([t for _, t in blocks])
-            mode = np.array([VTR_MODES[m] for m in lanes.method])
-            agent = OOUCRLVTR(mdps, gram, target, mode, bonus, shift, constants)
-        elif group == "DP-LSVI":
-            counts = np.concatenate([stats[j].counts for j in range(len(points))])
-            deltas = np.array([points[j].delta for j in lanes.point])
-            agent = DPLSVI(mdps, counts, deltas, bonus, n_episodes, constants.conf_delta)
-        else:
-            agent = UCBVI(mdps, bonus, n_episodes, constants.conf_delta)
+        agent = _agent(group, lanes, mdps, points, stats, model, spec, constants, n_episodes)
         lane_regret = run_online(agent, mdps, n_episodes, keys[lane_run], desc=f"{name} {group} ({len(lanes)} lanes)")
-        lane_bound = np.stack(agent.bound_terms, axis=1) if group == "VTR" else None
         seconds[group] = time.perf_counter() - t0
         log.info("%s: %s, %d lanes x %d episodes in %.1fs (%.0f lane-episodes/s)", name, group, len(lanes),
                  n_episodes, seconds[group], len(lanes) * n_episodes / seconds[group])
+        lane_bound = np.stack(agent.bound_terms, axis=1) if group == "VTR" else None
         for method in group_methods:
-            for j in range(len(points)):
+            for j, point in enumerate(points):
                 source = -1 if method in OFFLINE_FREE else j
                 rows = [k for k in range(len(lanes)) if lanes.method[k] == method and lanes.point[k] == source]
-                regret[method, points[j].setting] = lane_regret[rows]
+                regret[method, point.setting] = lane_regret[rows]
                 if lane_bound is not None:
-                    bound[method, points[j].setting] = lane_bound[rows]
-                    shift_terms[method, points[j].setting] = agent.shift[rows]
+                    bound[method, point.setting] = lane_bound[rows]
+                    shift_terms[method, point.setting] = agent.shift[rows]
     coverage = {p.setting: s.coverage for p, s in zip(points, stats)}
     seconds["total"] = time.perf_counter() - started
     return ExperimentResult(points, methods, seeds, n_episodes, regret, bound, shift_terms, coverage, seconds)
