@@ -14,6 +14,7 @@ FLOOR_ABSOLUTE = {"d4rl_normalised": 1.0}  # in the score's own units; other kin
 TOTAL_ROUNDING = 0.1  # per summed cell: printed cells are rounded to one decimal
 
 VERDICTS = ("match", "differs", "different data", "diverged", "not run")
+OURS_ONLY = "ours only"  # a cell of ours with no published number: shown in the tables, never counted
 
 VERDICT_RULE = (
     f"**Verdict rule.** *not run*: no run of ours at this scale. *diverged*: at least one of our seeds diverged "
@@ -205,3 +206,24 @@ def unmatched_cells(published: Published, results: Results) -> list[tuple[str, s
     without_numbers = {a.id for a in published.artifacts if not a.cells}
     ours = results.df[["artifact", "setting", "method"]].drop_duplicates().itertuples(index=False, name=None)
     return sorted(key for key in ours if key not in known and key[0] not in without_numbers)
+
+
+def ours_only_rows(published: Published, results: Results) -> list[DiffRow]:
+    """Rows for our cells of a table that the paper has no number for (e.g. a stand-in dataset), so the tables
+    show them beside the paper's; they are not part of the diff's counts."""
+    tables = {a.id: a for a in published.artifacts if a.kind == "table"}
+    rows = []
+    for artifact_id, setting, method in unmatched_cells(published, results):
+        if artifact_id not in tables:
+            continue
+        artifact = tables[artifact_id]
+        ours = results.cell(artifact_id, setting, method)
+        low, high = ours.ci95
+        rows.append(DiffRow(
+            artifact=artifact_id, kind="table", setting=setting, method=method, score_kind=artifact.score_kind,
+            theirs_mean=math.nan, theirs_spread=math.nan, theirs_spread_kind="none", theirs_seeds=0,
+            theirs_data=artifact.data, ours_mean=ours.mean, ours_std=ours.std, ours_ci95_low=low, ours_ci95_high=high,
+            ours_iqm=math.nan, ours_n=ours.n, ours_seeds=ours.seeds, ours_diverged=ours.diverged,
+            ours_data=results.data_used(artifact_id) or "", delta=math.nan, within_tolerance=None, test="",
+            verdict=OURS_ONLY, note="no published number"))
+    return rows

@@ -11,7 +11,7 @@ import pandas as pd
 
 from shared.report import tables
 from shared.report.claim import Claim, run_claims
-from shared.report.diff import VERDICT_RULE, DiffRow, diff_paper, unmatched_cells
+from shared.report.diff import VERDICT_RULE, DiffRow, diff_paper, ours_only_rows, unmatched_cells
 from shared.report.published import Published, load_published
 from shared.report.results import Results
 from shared.runs import atomic_write_json, atomic_write_text
@@ -24,11 +24,17 @@ class PaperReport:
     rows: list[DiffRow]
     claims: list[Claim]
     unmatched: list[tuple[str, str, str]]
+    ours_only: list[DiffRow]  # table cells of ours without a published number: shown, never counted
     figures_present: dict[str, bool]
 
     @property
     def slug(self) -> str:
         return self.published.paper
+
+    @property
+    def table_rows(self) -> list[DiffRow]:
+        """What the tables show: every published cell, then our cells the paper has no number for."""
+        return self.rows + self.ours_only
 
     @property
     def verdicts(self) -> Counter:
@@ -100,7 +106,7 @@ def build(slug: str, papers_dir: Path, results_dir: Path, claims: list | None = 
     checks = load_claims(slug) if claims is None else claims
     figures = {a.id: (results.dir / "figures" / f"{a.id}.png").is_file() for a in published.artifacts if a.kind == "figure"}
     return PaperReport(published, results, diff_paper(published, results), run_claims(checks, results),
-                       unmatched_cells(published, results), figures)
+                       unmatched_cells(published, results), ours_only_rows(published, results), figures)
 
 
 def _value(x):
@@ -117,11 +123,11 @@ def write(report: PaperReport) -> list[Path]:
             continue
         stem = out / "tables" / artifact.id
         annotation = report.annotation(artifact.id)
-        md = f"# {artifact.id}: {artifact.caption}\n\n_{annotation}_\n\n" + tables.markdown(artifact, report.rows)
+        md = f"# {artifact.id}: {artifact.caption}\n\n_{annotation}_\n\n" + tables.markdown(artifact, report.table_rows)
         md += "\n✓/✗: within/outside tolerance under the verdict rule of diff.md (whatever the data).\n"
         atomic_write_text(stem.with_suffix(".md"), md)
-        atomic_write_text(stem.with_suffix(".csv"), tables.frame(artifact, report.rows).to_csv(index=False))
-        atomic_write_text(stem.with_suffix(".tex"), tables.latex(artifact, report.rows, annotation))
+        atomic_write_text(stem.with_suffix(".csv"), tables.frame(artifact, report.table_rows).to_csv(index=False))
+        atomic_write_text(stem.with_suffix(".tex"), tables.latex(artifact, report.table_rows, annotation))
         written += [stem.with_suffix(s) for s in (".md", ".csv", ".tex")]
     diff_frame = pd.DataFrame([row.as_dict() for row in report.rows], columns=list(DiffRow.__dataclass_fields__))
     atomic_write_text(out / "diff.csv", diff_frame.to_csv(index=False))
@@ -177,6 +183,7 @@ def diff_markdown(report: PaperReport) -> str:
                          f"| {tables.delta_text(row)} | {_escape_md(row.test)} | {row.verdict} | {_escape_md(row.note)} |")
     if report.unmatched:
         lines += ["", "## Our cells with no published counterpart", "",
-                  "Check the spelling of settings/methods against published.yaml if one of these should match.", ""]
+                  "Extra cells of ours (table cells are shown in the tables as 'ours only'), or a setting/method "
+                  "spelt differently from published.yaml.", ""]
         lines += [f"- {a} / {s} / {m}" for a, s, m in report.unmatched]
     return "\n".join(lines) + "\n"

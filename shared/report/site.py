@@ -15,7 +15,7 @@ from shared.report.paper import PaperReport
 KNOWN_PAPERS = ("dmg", "dromo", "combo", "ovr", "oo_lmdp")
 
 VERDICT_CLASS = {"match": "ok", "differs": "bad", "different data": "data", "diverged": "div", "not run": "nr",
-                 "hold": "ok", "fail": "bad"}
+                 "hold": "ok", "fail": "bad", "ours only": ""}
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _badge(verdict: str) -> str:
 
 
 def _layout_html(report: PaperReport, artifact) -> str:
-    grid = tables.layout(artifact, report.rows)
+    grid = tables.layout(artifact, report.table_rows)
     head = "".join(f'<th colspan="2">{_e(m)}</th>' for m in grid.methods)
     sub = "".join("<th>ours</th><th>paper</th>" for _ in grid.methods)
     body = []
@@ -186,7 +186,8 @@ def _paper_html(report: PaperReport) -> str:
             parts.append(_layout_html(report, artifact))
             parts.append(f"<details><summary>Diff of every cell (test, Δ, bootstrap CI)</summary>{_diff_html(rows)}</details>")
     if report.unmatched:
-        parts.append("<details><summary>Our cells with no published counterpart "
+        parts.append("<details><summary>Our cells with no published counterpart: extra cells (tables show them "
+                     "as ours only) or a setting/method spelt differently from published.yaml "
                      f"({len(report.unmatched)})</summary><ul>"
                      + "".join(f"<li>{_e(' / '.join(key))}</li>" for key in report.unmatched) + "</ul></details>")
     return "\n".join(parts)

@@ -55,4 +55,9 @@ def test_report_lists_papers_not_started_and_misspelt_cells(synth):
     page = (results / "report.html").read_text()
     assert "table1 / walker-medium / NEW" in page  # shown as a cell with no published counterpart
     assert "step=10" not in page
+    run("diff", "--paper", "synth", "--papers-dir", str(papers), "--results-dir", str(results))
+    table = (results / "synth" / "tables" / "table1.md").read_text()
+    assert "| walker-medium | 80.0 ± 0.8 | — | 70.0 ± 0.7 | — |" in table  # ours only, beside the paper's rows
+    assert "| walker2d-medium | not run | 80.0 ± 1.0 | not run | 70.0 ± 1.0 |" in table
+    assert len(pd.read_csv(results / "synth" / "diff.csv")) == 9  # the diff counts published cells only
     assert '<tr><td>walker2d-medium</td><td class="num nr" title="not run; ">not run' in page  # kept, marked
