@@ -70,7 +70,10 @@ class PaperReport:
     def annotation(self, artifact_id: str) -> str:
         """Paper, data (theirs and ours) and scale: written next to every table, figure and diff."""
         artifact = self.published.artifact(artifact_id)
-        ours = self.results.data_used(artifact_id) or "no run"
+        ours = self.results.data_used(artifact_id)
+        if ours is None and self.figures_present.get(artifact_id):
+            ours = self.results.data_used()  # a figure drawn from run logs, not from ours.csv cells
+        ours = ours or "no run"
         return (f"paper: {self.slug} ({artifact.source}); paper's data: {artifact.data}; our data: {ours}; "
                 f"scale: {self.scale}; score: {artifact.score_kind}, {artifact.checkpoint} checkpoint")
 

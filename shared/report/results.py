@@ -98,9 +98,11 @@ class Results:
             seed_ids=tuple(int(s) for s in rows["seed"]),
         )
 
-    def data_used(self, artifact: str) -> str | None:
-        """The `data` string of our runs for an artifact (several joined with '; '), None if none ran."""
-        labels = sorted(set(self.df.loc[self.df["artifact"] == artifact, "data"].dropna()))
+    def data_used(self, artifact: str | None = None) -> str | None:
+        """The `data` string of our runs for an artifact, or for all of them (several joined with '; ');
+        None if none ran."""
+        rows = self.df if artifact is None else self.df[self.df["artifact"] == artifact]
+        labels = sorted(set(rows["data"].dropna()))
         return "; ".join(labels) if labels else None
 
     def scale(self) -> str | None:
