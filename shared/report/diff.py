@@ -139,16 +139,15 @@ def _their_total_note(artifact: Artifact, cell: PublishedCell) -> str:
 
 
 def _pooled_iqm(results: Results, artifact: Artifact, cell: PublishedCell) -> float:
-    """IQM over all (setting, seed) scores of a totals row, the robust aggregate of Agarwal et al. (2021)."""
+    """IQM over all (setting, seed) scores of a totals row whose settings all ran, the robust aggregate of
+    Agarwal et al. (2021); NaN for other rows."""
     total = artifact.total_for(cell.setting)
     if total is None:
         return math.nan
-    pooled = []
-    for setting in total.over:
-        part = results.cell(artifact.id, setting, cell.method)
-        if part is not None:
-            pooled.extend(part.values)
-    return stats.iqm(pooled) if pooled else math.nan
+    parts = [results.cell(artifact.id, setting, cell.method) for setting in total.over]
+    if any(part is None for part in parts):
+        return math.nan
+    return stats.iqm([value for part in parts for value in part.values])
 
 
 def diff_cell(results: Results, artifact: Artifact, cell: PublishedCell) -> DiffRow:
@@ -157,7 +156,9 @@ def diff_cell(results: Results, artifact: Artifact, cell: PublishedCell) -> Diff
     iqm_note = f"IQM over settings × seeds: {pooled_iqm:.4g}" if math.isfinite(pooled_iqm) else ""
     notes = [n for n in (note, iqm_note, _their_total_note(artifact, cell), cell.note) if n]
     their_data = artifact.data
-    our_data = results.data_used(artifact.id) or ""
+    total = artifact.total_for(cell.setting)
+    settings = total.over if total else [cell.setting]
+    our_data = results.data_used(artifact.id, settings, cell.method) or ""
     base = dict(
         artifact=artifact.id,
         kind=artifact.kind,
@@ -224,6 +225,6 @@ def ours_only_rows(published: Published, results: Results) -> list[DiffRow]:
             theirs_mean=math.nan, theirs_spread=math.nan, theirs_spread_kind="none", theirs_seeds=0,
             theirs_data=artifact.data, ours_mean=ours.mean, ours_std=ours.std, ours_ci95_low=low, ours_ci95_high=high,
             ours_iqm=math.nan, ours_n=ours.n, ours_seeds=ours.seeds, ours_diverged=ours.diverged,
-            ours_data=results.data_used(artifact_id) or "", delta=math.nan, within_tolerance=None, test="",
+            ours_data=results.data_used(artifact_id, [setting], method) or "", delta=math.nan, within_tolerance=None, test="",
             verdict=OURS_ONLY, note="no published number"))
     return rows

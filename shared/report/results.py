@@ -98,10 +98,16 @@ class Results:
             seed_ids=tuple(int(s) for s in rows["seed"]),
         )
 
-    def data_used(self, artifact: str | None = None) -> str | None:
-        """The `data` string of our runs for an artifact, or for all of them (several joined with '; ');
-        None if none ran."""
-        rows = self.df if artifact is None else self.df[self.df["artifact"] == artifact]
+    def data_used(self, artifact: str | None = None, settings=None, method: str | None = None) -> str | None:
+        """The `data` string of our runs (several joined with '; '), over everything or narrowed to an artifact,
+        some settings and a method; None if none ran."""
+        rows = self.df
+        if artifact is not None:
+            rows = rows[rows["artifact"] == artifact]
+        if settings is not None:
+            rows = rows[rows["setting"].isin(list(settings))]
+        if method is not None:
+            rows = rows[rows["method"] == method]
         labels = sorted(set(rows["data"].dropna()))
         return "; ".join(labels) if labels else None
 

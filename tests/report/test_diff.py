@@ -140,3 +140,12 @@ def test_a_seed_flagged_diverged_is_excluded_even_with_a_finite_value():
     rows[1]["diverged"] = True
     cell = Results("/nonexistent", pd.DataFrame(rows)).cell("t", "s", "M")
     assert cell.mean == 61.0 and cell.n == 2 and cell.diverged == 1
+
+
+def test_data_is_judged_per_cell():
+    a, b = published(10.0, 1.0, setting="a"), published(20.0, 1.0, setting="b")
+    rows = ours_rows("t", "a", "M", [10.0, 10.5]) + ours_rows("t", "b", "M", [20.0, 20.5], data="generated")
+    res = Results("/nonexistent", pd.DataFrame(rows))
+    art = artifact([a, b])
+    assert diff_cell(res, art, a).verdict == "match"
+    assert diff_cell(res, art, b).verdict == "different data"
