@@ -92,5 +92,5 @@ def main(argv: list[str] | None = None) -> int:
     _check_dirs(args)
     try:
         return {"diff": run_diff, "report": run_report, "validate": run_validate}[args.command](args)
-    except PublishedError as error:
+    except (PublishedError, paper.ClaimsError) as error:
         raise SystemExit(str(error)) from None

@@ -1,7 +1,7 @@
 """One paper's diff: load its published numbers, our runs and claims; write tables, diff and metrics."""
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -15,6 +15,10 @@ from shared.report.diff import VERDICT_RULE, DiffRow, diff_paper, ours_only_rows
 from shared.report.published import Published, load_published
 from shared.report.results import Results
 from shared.runs import atomic_write_json, atomic_write_text
+
+
+class ClaimsError(ValueError):
+    """A claims.py that cannot be loaded."""
 
 
 @dataclass(frozen=True)
@@ -92,21 +96,24 @@ class PaperReport:
                 f"artifacts regenerated; scale {self.scale}")
 
 
-def load_claims(slug: str) -> list:
-    """papers.<slug>.claims.CLAIMS, or [] when the paper has no claims module yet."""
+def load_claims(claims_file: Path) -> list:
+    """CLAIMS of papers/<paper>/claims.py, loaded from that file (so --papers-dir decides), or [] without one."""
+    if not claims_file.is_file():
+        return []
+    slug = claims_file.parent.name
+    spec = importlib.util.spec_from_file_location(f"papers.{slug}.claims", claims_file)
+    module = importlib.util.module_from_spec(spec)
     try:
-        module = importlib.import_module(f"papers.{slug}.claims")
-    except ModuleNotFoundError as error:
-        if error.name in (f"papers.{slug}.claims", f"papers.{slug}", "papers"):
-            return []
-        raise
+        spec.loader.exec_module(module)
+    except Exception as error:  # noqa: BLE001 - any error in the module becomes one clear line
+        raise ClaimsError(f"{claims_file}: cannot be loaded ({type(error).__name__}: {error})") from None
     return list(getattr(module, "CLAIMS", []))
 
 
 def build(slug: str, papers_dir: Path, results_dir: Path, claims: list | None = None) -> PaperReport:
     published = load_published(Path(papers_dir) / slug / "published.yaml", paper=slug)
     results = Results(Path(results_dir) / slug)
-    checks = load_claims(slug) if claims is None else claims
+    checks = load_claims(Path(papers_dir) / slug / "claims.py") if claims is None else claims
     figures = {a.id: (results.dir / "figures" / f"{a.id}.png").is_file() for a in published.artifacts if a.kind == "figure"}
     return PaperReport(published, results, diff_paper(published, results), run_claims(checks, results),
                        unmatched_cells(published, results), ours_only_rows(published, results), figures)

@@ -1,4 +1,3 @@
-import sys
 import textwrap
 
 import pytest
@@ -52,11 +51,9 @@ def test_claim_rejects_unknown_verdict():
 
 
 @pytest.fixture
-def synth_with_claims(synth, monkeypatch):
-    """The synthetic paper with a papers/synth/claims.py module on the import path."""
+def synth_with_claims(synth):
+    """The synthetic paper with a papers/synth/claims.py."""
     papers, results = synth
-    (papers / "__init__.py").write_text("")
-    (papers / "synth" / "__init__.py").write_text("")
     (papers / "synth" / "claims.py").write_text(textwrap.dedent("""
         from shared.report import Claim
 
@@ -65,12 +62,7 @@ def synth_with_claims(synth, monkeypatch):
 
         CLAIMS = [holds]
     """))
-    monkeypatch.syspath_prepend(str(papers.parent))
-    for name in [n for n in sys.modules if n == "papers" or n.startswith("papers.")]:
-        monkeypatch.delitem(sys.modules, name)
-    yield papers, results
-    for name in [n for n in sys.modules if n.startswith("papers.synth")]:
-        del sys.modules[name]  # the real `papers` package comes back through monkeypatch
+    return papers, results
 
 
 def test_strict_exit_code_follows_the_claims(synth_with_claims):
@@ -79,8 +71,13 @@ def test_strict_exit_code_follows_the_claims(synth_with_claims):
     assert main(args) == 0
     claims = papers / "synth" / "claims.py"
     claims.write_text(claims.read_text().replace('True, "1 > 0"', 'False, "0 > 1"'))
-    for name in [n for n in sys.modules if n.startswith("papers.synth")]:
-        del sys.modules[name]
     assert main(args) == 1
     assert main(args[:-1]) == 0  # without --strict a failing claim is reported, not fatal
     assert "| **holds**: always | fail | 0 > 1 |" in (results / "synth" / "diff.md").read_text()
+
+
+def test_a_claims_module_that_cannot_load_is_one_clear_line(synth_with_claims):
+    papers, results = synth_with_claims
+    (papers / "synth" / "claims.py").write_text("import not_a_module_anywhere\n")
+    with pytest.raises(SystemExit, match=r"claims\.py: cannot be loaded \(ModuleNotFoundError: No module named"):
+        main(["diff", "--paper", "synth", "--papers-dir", str(papers), "--results-dir", str(results)])
