@@ -64,8 +64,11 @@ def read_ours(path: Path) -> pd.DataFrame:
     missing = [column for column in OURS_COLUMNS if column not in df.columns]
     if missing:
         raise SystemExit(f"{path}: missing columns {missing} (expected {list(OURS_COLUMNS)})")
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    df["seed"] = df["seed"].astype(int)
+    try:
+        df["seed"] = df["seed"].astype(int)
+    except (TypeError, ValueError):
+        raise SystemExit(f"{path}: column seed must hold integers") from None
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)  # empty or 'nan': a diverged seed
     df["diverged"] = df["diverged"].map(_as_bool).astype(bool)
     return df
 

@@ -1,6 +1,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from shared.report.cli import main
 from shared.report.published import load_published
@@ -61,3 +62,14 @@ def test_report_lists_papers_not_started_and_misspelt_cells(synth):
     assert "| walker2d-medium | not run | 80.0 ± 1.0 | not run | 70.0 ± 1.0 |" in table
     assert len(pd.read_csv(results / "synth" / "diff.csv")) == 9  # the diff counts published cells only
     assert '<tr><td>walker2d-medium</td><td class="num nr" title="not run; ">not run' in page  # kept, marked
+
+
+def test_bad_ours_csv_is_one_clear_line(synth):
+    papers, results = synth
+    ours = pd.read_csv(results / "synth" / "ours.csv")
+    ours.astype({"seed": object}).assign(seed=["first"] + list(ours["seed"][1:])).to_csv(results / "synth" / "ours.csv", index=False)
+    with pytest.raises(SystemExit, match=r"ours\.csv: column seed must hold integers"):
+        run("diff", "--paper", "synth", "--papers-dir", str(papers), "--results-dir", str(results))
+    ours.drop(columns=["diverged"]).to_csv(results / "synth" / "ours.csv", index=False)
+    with pytest.raises(SystemExit, match=r"ours\.csv: missing columns \['diverged'\]"):
+        run("diff", "--paper", "synth", "--papers-dir", str(papers), "--results-dir", str(results))
