@@ -8,6 +8,7 @@ from shared.data.loading import minari_file
 DATA_ROOT = config["data_root"]
 DATA_SCALE = config["scale"]
 DATA_ENVS = config["data"]["envs"]
+DATA_GPUS = 1 if str(config["data"].get("device", "cpu")).startswith("cuda") else 0
 
 
 rule data_behaviour:
@@ -21,6 +22,8 @@ rule data_behaviour:
     log:
         f"{DATA_ROOT}/logs/{DATA_SCALE}/behaviour-{{env}}.log",
     threads: 1
+    resources:
+        gpu=DATA_GPUS,
     shell:
         "python -m shared.data behaviour --env {wildcards.env} --scale {DATA_SCALE} --root {DATA_ROOT} 2> {log}"
 
