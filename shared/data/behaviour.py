@@ -4,6 +4,7 @@ Writes to <out>/:
   policies.pt     the actor of every checkpoint (every `checkpoint_every` env steps), for rollouts
   replay.npz      every transition SAC saw, in order (medium-replay is its prefix up to the medium checkpoint)
   metrics.jsonl   training diagnostics per checkpoint
+  checkpoint.pt   the loop state for resuming, while training runs (removed when done)
   behaviour.json  manifest: env, seed, SAC settings, each checkpoint's evaluated returns; written last, so its
                   presence means the rest is complete (it is the Snakemake output)
 """
@@ -20,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from shared.data.catalog import EnvFamily, generated_env_id
+from shared.data.env_state import get_env_state, set_env_state
 from shared.evaluate import evaluate_policy, normalized_score
 from shared.nets import member_randn, sample_indices, seed_generators
 from shared.rl.sac import SAC, SACConfig, TanhGaussianActor
@@ -72,6 +74,12 @@ class ReplayBuffer:
         return {key: getattr(self, key)[:self.size] for key in
                 ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")}
 
+    def load(self, arrays: dict[str, np.ndarray]) -> None:
+        """Refill from arrays() output (resume)."""
+        self.size = len(arrays["rewards"])
+        for key, value in arrays.items():
+            getattr(self, key)[:self.size] = value
+
 
 def stochastic_policy(actor: TanhGaussianActor, seed: int):
     """The data-generating policy: a ~ pi(.|s) with noise from its own generator. obs [K, E, d] -> [K, E, a]."""
@@ -100,27 +108,44 @@ def load_actor(policies: dict, step: int) -> TanhGaussianActor:
 def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, scale: str,
                     sac_config: SACConfig = SACConfig(), device: str = "cpu") -> dict:
     """Run SAC on the family's Gymnasium v5 env and write the files listed in the module docstring.
-    The networks live on `device`; the environment and the replay buffer stay on the CPU."""
+
+    The networks live on `device`; the environment and the replay buffer stay on the CPU. At every checkpoint the
+    whole loop state is saved to <out>/checkpoint.pt, and a later call with the same settings resumes from it and
+    produces the same files an uninterrupted run would."""
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.jsonl").unlink(missing_ok=True)
     env_id = generated_env_id(family)
     env = gym.make(env_id)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     max_action = float(env.action_space.high[0])
     seed = settings.seed
-    torch.manual_seed(seed)
     agent = SAC(obs_dim, act_dim, max_action, [seed], sac_config, device)
     buffer = ReplayBuffer(settings.total_steps, obs_dim, act_dim)
     sample_generators = seed_generators([seed + 60_000])
     random_actions = np.random.default_rng(seed)
     run = Run(out, [seed])
+    identity = {"settings": asdict(settings), "sac": asdict(sac_config)}
 
     obs, _ = env.reset(seed=seed)
-    actors, checkpoints = {}, []
-    episode_return, recent_returns, updates = 0.0, [], 0
+    actors, checkpoints, episode_return, updates, done_steps, seconds_before = {}, [], 0.0, 0, 0, 0.0
+    saved = run.load_checkpoint()
+    if saved is not None and saved[0]["identity"] == identity:
+        state, done_steps = saved
+        agent.load_training_state(state["agent"])
+        buffer.load(state["buffer"])
+        set_env_state(env, state["env"])
+        obs, episode_return, updates = state["obs"], state["episode_return"], state["updates"]
+        actors, checkpoints, seconds_before = state["actors"], state["checkpoints"], state["seconds"]
+        random_actions.bit_generator.state = state["random_actions"]
+        for generator, generator_state in zip(sample_generators, state["sample_generators"]):
+            generator.set_state(generator_state)
+    else:  # a fresh run: drop what an earlier run with other settings left
+        (out / "metrics.jsonl").unlink(missing_ok=True)
+        run.checkpoint_path.unlink(missing_ok=True)
+
     start = time.perf_counter()
-    progress = tqdm(range(1, settings.total_steps + 1), desc=f"SAC {env_id}", unit="step", mininterval=5)
+    progress = tqdm(range(done_steps + 1, settings.total_steps + 1), desc=f"SAC {env_id}", unit="step",
+                    mininterval=5, initial=done_steps, total=settings.total_steps)
     for step in progress:
         if step <= settings.start_steps:
             action = random_actions.uniform(env.action_space.low, env.action_space.high).astype(np.float32)
@@ -132,7 +157,6 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
         episode_return += reward
         obs = next_obs
         if terminated or truncated:
-            recent_returns = (recent_returns + [episode_return])[-10:]
             episode_return = 0.0
             obs, _ = env.reset()
         if step > settings.start_steps:
@@ -148,15 +172,21 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
             score = float(normalized_score(returns.mean(), family.ref_min_score, family.ref_max_score))
             checkpoints.append({"step": step, "returns": returns.tolist(), "mean_return": float(returns.mean()),
                                 "normalized_score": score})
-            elapsed = time.perf_counter() - start
+            elapsed = seconds_before + time.perf_counter() - start
             scalars = {"eval_return": float(returns.mean()), "eval_normalized": score,
                        "env_steps_per_s": step / elapsed, "updates_per_s": updates / elapsed}
-            if updates:
-                scalars.update({k: v for k, v in diagnostics.items()})
+            if step > settings.start_steps:
+                scalars.update(diagnostics)
             run.log(step, **scalars)
+            run.save_checkpoint({
+                "identity": identity, "agent": agent.training_state(), "buffer": buffer.arrays(),
+                "env": get_env_state(env), "obs": obs.copy(), "episode_return": episode_return, "updates": updates,
+                "actors": actors, "checkpoints": checkpoints, "seconds": elapsed,
+                "random_actions": random_actions.bit_generator.state,
+                "sample_generators": [g.get_state() for g in sample_generators]}, step)
             progress.set_postfix(score=f"{score:.1f}", steps_s=f"{step / elapsed:.0f}",
                                  updates_s=f"{updates / elapsed:.0f}")
-    elapsed = time.perf_counter() - start
+    elapsed = seconds_before + time.perf_counter() - start
     env.close()
 
     policies = {"obs_dim": obs_dim, "act_dim": act_dim, "max_action": max_action, "hidden": list(sac_config.hidden),
@@ -176,6 +206,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
         "device": str(device), "torch": torch.__version__, "gymnasium": gym.__version__,
     }
     atomic_write_json(out / "behaviour.json", manifest)
+    run.checkpoint_path.unlink(missing_ok=True)  # complete: the resume state is no longer needed
     return manifest
 
 

@@ -121,6 +121,30 @@ def test_behaviour_training_is_deterministic(root, tmp_path):
     assert all(torch.equal(again[300][k], before[300][k]) for k in before[300])
 
 
+def test_interrupted_behaviour_training_resumes_to_identical_files(root, tmp_path, monkeypatch):
+    import shared.data.behaviour as behaviour
+    evaluate, calls = behaviour.evaluate_policy, []
+
+    def evaluate_then_die(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # checkpoints 100 and 200 are saved; die while scoring 300
+            raise KeyboardInterrupt
+        return evaluate(*args, **kwargs)
+    monkeypatch.setattr(behaviour, "evaluate_policy", evaluate_then_die)
+    config = SACConfig(hidden=(32, 32), batch_size=32)
+    with pytest.raises(KeyboardInterrupt):
+        train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", config)
+    assert (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "behaviour.json").exists()
+    monkeypatch.setattr(behaviour, "evaluate_policy", evaluate)
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", config)
+    first = behaviour_dir(root, "tiny", "hopper")
+    assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
+    resumed, uninterrupted = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
+    assert all(torch.equal(resumed[300][k], uninterrupted[300][k]) for k in uninterrupted[300])
+    assert (tmp_path / "metrics.jsonl").read_text().count("\n") == 3
+    assert not (tmp_path / "checkpoint.pt").exists()
+
+
 def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
     checkpoints = [{"step": s, "normalized_score": v} for s, v in [(1, 5.0), (2, 25.0), (3, 35.0), (4, 80.0)]]
     assert select_checkpoints(checkpoints, (20.0, 40.0)) == {
