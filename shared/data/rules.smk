@@ -3,6 +3,7 @@
 # and config["data_root"]. Paper rules depend on a dataset through shared.data.dataset_target(name, source, root).
 from shared.data import dataset_target
 from shared.data.catalog import GENERATED_ID_PATTERN, LOCOMOTION_LEVELS
+from shared.data.cli import PINNED_DIR
 from shared.data.loading import minari_file
 
 DATA_ROOT = config["data_root"]
@@ -11,8 +12,16 @@ DATA_ENVS = config["data"]["envs"]
 DATA_GPUS = 1 if str(config["data"].get("device", "cpu")).startswith("cuda") else 0
 
 
+def _pinned_behaviour(wildcards):
+    """Committed artifacts are an input, so re-pinned ones are installed again."""
+    manifest = PINNED_DIR / DATA_SCALE / wildcards.env / "behaviour.json"
+    return [str(manifest)] if manifest.exists() else []
+
+
 rule data_behaviour:
     """SAC behaviour policy of one env: checkpoints, their scores, the replay buffer (pinned copy if committed)."""
+    input:
+        _pinned_behaviour,
     output:
         f"{DATA_ROOT}/behaviour/{DATA_SCALE}/{{env}}/behaviour.json",
     params:
