@@ -3,17 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import torch
 
 from shared.data.behaviour import copy_behaviour, install_pinned, train_behaviour
 from shared.data.catalog import LOCOMOTION, SOURCES
-from shared.data.settings import behaviour_dir, load_settings
+from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
 SCALES = ("tiny", "quick", "paper")
-# Committed behaviour artifacts (small at quick scale), so the default pipeline need not train SAC.
-PINNED_DIR = Path(__file__).resolve().parent / "pinned"
 
 
 def _parser() -> argparse.ArgumentParser:

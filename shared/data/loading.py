@@ -97,14 +97,14 @@ def load_dataset(name: str, source: str = "generated", device: str | torch.devic
         raise SystemExit(f"dataset {name!r} at {path} has no episodes")
     arrays = flatten(episodes)
     provenance = dict(raw_metadata.get("provenance", {}))
-    expected = provenance.get("content_sha256")
-    if expected is not None and content_hash(arrays) != expected:
+    actual = content_hash(arrays)
+    if provenance.get("content_sha256", actual) != actual:
         raise SystemExit(f"dataset {name!r} at {path} does not match its recorded content hash (corrupted or "
                          "edited); delete it and make it again")
     metadata = {"source": source, "dataset_id": raw_metadata.get("dataset_id"), **provenance,
                 "ref_min_score": raw_metadata.get("ref_min_score"), "ref_max_score": raw_metadata.get("ref_max_score"),
                 "path": str(path)}
-    metadata.setdefault("content_sha256", content_hash(arrays))
+    metadata.setdefault("content_sha256", actual)
     metadata.setdefault("score_label", MINARI_SCORE_LABEL)
     tensors = {k: torch.as_tensor(arrays[k], device=device) for k in FIELDS}
     return OfflineDataset(**tensors, obs_mean=tensors["observations"].mean(0),

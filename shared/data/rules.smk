@@ -3,8 +3,8 @@
 # and config["data_root"]. Paper rules depend on a dataset through shared.data.dataset_target(name, source, root).
 from shared.data import dataset_target
 from shared.data.catalog import GENERATED_ID_PATTERN, LOCOMOTION_LEVELS
-from shared.data.cli import PINNED_DIR
 from shared.data.loading import minari_file
+from shared.data.settings import PINNED_DIR
 
 DATA_ROOT = config["data_root"]
 DATA_SCALE = config["scale"]

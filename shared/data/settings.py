@@ -9,6 +9,8 @@ from shared.data.behaviour import BehaviourSettings
 from shared.data.catalog import LOCOMOTION
 
 ROLLOUT_LEVELS = ("random", "medium", "expert")
+# Committed behaviour artifacts (small at quick scale), so the default pipeline need not train SAC.
+PINNED_DIR = Path(__file__).resolve().parent / "pinned"
 
 
 @dataclass(frozen=True)
