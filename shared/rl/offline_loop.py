@@ -12,7 +12,9 @@ The algorithm sees normalised states and transformed rewards; `act` is given nor
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -122,16 +124,21 @@ def train_offline(algo, data: Transitions, seeds: Sequence[int], settings: LoopS
     seeds = [int(s) for s in seeds]
     generators = seed_generators([s + SAMPLING_SEED_OFFSET for s in seeds])
     eval_rows: list[dict] = []
-    start, train_seconds = 0, 0.0
+    start, train_seconds, last_stats = 0, 0.0, {}
+    fingerprint = run_fingerprint(data, seeds, settings, (describe or {}).get("config"))
     resumed = run.load_checkpoint()
+    if resumed is not None and resumed[0].get("fingerprint") != fingerprint:
+        tqdm.write(f"[{run.dir.name}] checkpoint was made with other data or settings: starting afresh")
+        _discard_progress(run)
+        resumed = None
     if resumed is not None:
         state, start = resumed
         algo.load_state_dict(state["algo"])
         for g, g_state in zip(generators, state["generators"]):
             g.set_state(g_state)
-        eval_rows, train_seconds = state["eval_rows"], state["train_seconds"]
+        eval_rows, train_seconds, last_stats = state["eval_rows"], state["train_seconds"], state["last_stats"]
 
-    window, last_stats = _WindowMeans(), {}
+    window = _WindowMeans()
     tick = time.perf_counter()
     progress = tqdm(range(start + 1, settings.steps + 1), initial=start, total=settings.steps,
                     desc=f"train {run.dir.name}", mininterval=5.0, unit="upd")
@@ -149,13 +156,29 @@ def train_offline(algo, data: Transitions, seeds: Sequence[int], settings: LoopS
         if step % settings.eval_every == 0 or step == settings.steps:
             eval_rows += _evaluate(algo, data, seeds, run, evaluate, settings, step)
             run.save_checkpoint({"algo": algo.state_dict(), "generators": [g.get_state() for g in generators],
-                                 "eval_rows": eval_rows, "train_seconds": train_seconds}, step)
+                                 "eval_rows": eval_rows, "train_seconds": train_seconds, "last_stats": last_stats,
+                                 "fingerprint": fingerprint}, step)
         tick = time.perf_counter()
 
     _write_eval_csv(run.dir / "eval.csv", eval_rows)
     final = _final_summary(seeds, run, eval_rows, last_stats, settings, train_seconds, describe or {})
     run.write_json("final.json", final)
     return final
+
+
+def run_fingerprint(data: Transitions, seeds: list[int], settings: LoopSettings, config) -> str:
+    """Hash of everything a run's numbers depend on: a checkpoint made from other data or settings (say the
+    dataset was regenerated) must not be resumed."""
+    digest = hashlib.sha256(json.dumps([seeds, asdict(settings), config], sort_keys=True, default=str).encode())
+    for name in ("observations", "actions", "rewards", "next_observations", "terminals", "obs_mean", "obs_std"):
+        digest.update(getattr(data, name).detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _discard_progress(run: Run) -> None:
+    for path in (run.checkpoint_path, run.metrics_path, run.diverged_path):
+        path.unlink(missing_ok=True)
+    run.diverged = {}
 
 
 def _check_divergence(run: Run, step: int, stats: dict[str, torch.Tensor], q_limit: float) -> None:

@@ -71,6 +71,7 @@ def test_vectorised_loop_equals_single_seed_loops(tmp_path):
                               fake_evaluate)
         for name, values in alone["final_stats"].items():
             assert both["final_stats"][name][k] == pytest.approx(values[0], rel=1e-4, abs=1e-6), name
+        assert both["final_score"][k] == pytest.approx(alone["final_score"][0], rel=1e-4, abs=1e-6)
 
 
 def test_resume_after_kill_gives_identical_results(tmp_path):
@@ -90,6 +91,24 @@ def test_resume_after_kill_gives_identical_results(tmp_path):
     assert resumed["final_stats"] == whole["final_stats"]
     strip = lambda p: [{k: v for k, v in json.loads(line).items() if k != "updates_per_s"} for line in open(p)]
     assert strip(tmp_path / "killed" / "metrics.jsonl") == strip(tmp_path / "whole" / "metrics.jsonl")
+
+
+def test_rerun_of_a_finished_run_keeps_its_results(tmp_path):
+    data = prepare_transitions(fake_dataset(), True)
+    first = train_offline(dmg([0, 1]), data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)
+    again = train_offline(dmg([0, 1]), data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)
+    assert again["final_stats"] == first["final_stats"] and again["final_score"] == first["final_score"]
+
+
+def test_checkpoint_from_other_data_is_not_resumed(tmp_path):
+    data = prepare_transitions(fake_dataset(), True)
+    train_offline(dmg([0, 1]), data, [0, 1], settings(), Run(tmp_path / "run", [0, 1]), fake_evaluate)
+    changed = prepare_transitions(fake_dataset(), True, reward_scale=2.0)   # e.g. a regenerated dataset
+    rerun = train_offline(dmg([0, 1]), changed, [0, 1], settings(), Run(tmp_path / "run", [0, 1]), fake_evaluate)
+    fresh = train_offline(dmg([0, 1]), changed, [0, 1], settings(), Run(tmp_path / "fresh", [0, 1]), fake_evaluate)
+    assert rerun["final_stats"] == fresh["final_stats"]
+    strip = lambda p: [{k: v for k, v in json.loads(line).items() if k != "updates_per_s"} for line in open(p)]
+    assert strip(tmp_path / "run" / "metrics.jsonl") == strip(tmp_path / "fresh" / "metrics.jsonl")
 
 
 class ExplodingSeed:
