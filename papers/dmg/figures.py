@@ -65,6 +65,7 @@ def runtime_figure(runtime: pd.DataFrame, out: Path) -> None:
     for i, row in enumerate(order.itertuples()):
         ax.text(i, row.hours_per_1m_updates_per_seed, f"{row.hours_per_1m_updates_per_seed:.1f} h\n"
                 f"({row.updates_per_s:.0f} upd/s, {row.seeds} seeds)", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.2)  # room for the labels above the bars
     device = ", ".join(sorted(set(runtime["device"])))
     ax.set(xlabel="", ylabel="hours per 1M updates per seed",
            title=f"{title}\n{runtime['dataset'].iloc[0]}, {device}; training updates only, evaluation excluded")
