@@ -22,7 +22,8 @@ from shared.data.loading import DEFAULT_ROOT
 from shared.data.settings import behaviour_dir, load_settings
 
 STEPS, SEEDS, EPISODES = 3000, ["0", "1"], "10"
-RANDOM_SCORE_CEILING = 5.0   # a uniformly random hopper policy scores about 1 (D4RL's reference minimum is 0)
+# A policy that falls at once scores ~1.8 on Hopper-v5 (D4RL's random reference is 0): the bar for "learned".
+FALLS_AT_ONCE = 2.0
 
 
 def behaviour_source():
@@ -58,5 +59,6 @@ def final_scores(algo, root, out):
 def test_dmg_learns_above_random_and_not_below_bc(data_root, tmp_path):
     dmg = final_scores("dmg", data_root, tmp_path / "dmg")
     bc = final_scores("bc", data_root, tmp_path / "bc")
-    assert dmg > RANDOM_SCORE_CEILING + 1, f"DMG scored {dmg:.1f}"
-    assert dmg >= bc - 3.0, f"DMG {dmg:.1f} below BC {bc:.1f}"
+    # Clearly above random: at least half of BC's margin over a policy that falls at once.
+    assert dmg > FALLS_AT_ONCE + 0.5 * (bc - FALLS_AT_ONCE), f"DMG {dmg:.1f} (BC {bc:.1f})"
+    assert dmg >= bc - 2.0, f"DMG {dmg:.1f} below BC {bc:.1f}"
