@@ -50,6 +50,7 @@ def sweep_figure(sweeps: pd.DataFrame, kind: str, out: Path) -> None:
         style.sweep(d, x="value", y="q", ax=axes[1, j], xlabel=xlabel, ylabel="learned Q", logx=logx)
         if (d["q"].abs() > 0).all() and d["q"].abs().max() / max(d["q"].abs().min(), 1e-9) > 100:
             axes[1, j].set_yscale("symlog")
+    fig.tight_layout()
     fig.suptitle(title, y=1.02)
     style.save(fig, out)
 
@@ -97,6 +98,7 @@ def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str) -> N
                               title=dataset, xlabel="step", ylabel="normalised score")
     for ax in list(axes.flat)[len(datasets):]:
         ax.axis("off")
+    fig.tight_layout()
     fig.suptitle(f"{title} (mean ± std over seeds)", y=1.02)
     style.save(fig, out)
 
