@@ -19,10 +19,8 @@ from papers.dmg.settings import GROUPS, METHOD_NAMES, parse_variant
 from shared.report.results import OURS_COLUMNS
 from shared.runs import atomic_write_text
 
-ARTIFACT_OF_GROUP = {"table2": "table2", "table3": "table3", "table6": "table6", "lambda": "figure1",
-                     "nu": "figure2"}
+SWEEP_ARTIFACTS = {"lambda": "figure1", "nu": "figure2"}
 TABLE6_METHODS = {"table2": "DMG (5 seeds)", "table6": "DMG (10 seeds)"}
-SWEEP_SYMBOL = {"lambda": "lambda", "nu": "nu"}
 FINETUNE_METHODS = {"dmg": "DMG", "iql": "IQL", "td3": "TD3"}
 
 
@@ -57,7 +55,7 @@ def rows_of_run(path: Path, final: dict, scale: str) -> list[dict]:
         return per_seed("table6", dataset, TABLE6_METHODS["table6"], scores, diverged)
     _, swept = parse_variant(variant)
     (value,) = swept.values()
-    return per_seed(ARTIFACT_OF_GROUP[group], f"{SWEEP_SYMBOL[group]}={value:g} {dataset}", "DMG", scores, diverged)
+    return per_seed(SWEEP_ARTIFACTS[group], f"{group}={value:g} {dataset}", "DMG", scores, diverged)
 
 
 def sweep_rows(path: Path, final: dict) -> list[dict]:

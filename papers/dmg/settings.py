@@ -14,7 +14,6 @@ METHOD_NAMES = {"dmg": "DMG", "bc": "BC", "iql": "IQL", "td3bc": "TD3BC", "xql":
                 "sql": "SQL", "sql_dmg": "SQL+DMG"}
 GROUPS = ("table2", "table3", "table6", "lambda", "nu")
 SWEEP_VARIANT = re.compile(r"^dmg-(lam|nu)(\d+(?:\.\d+)?(?:e-?\d+)?)$")
-SWEEP_FIELD = {"lam": "lam", "nu": "nu"}
 
 
 def domain(dataset: str) -> str:
@@ -53,7 +52,7 @@ def parse_variant(variant: str) -> tuple[str, dict]:
     if not match:
         raise ValueError(f"unknown run variant {variant!r}: expected one of {sorted(METHOD_NAMES)} "
                          "or dmg-lam<value> / dmg-nu<value>")
-    return "dmg", {SWEEP_FIELD[match.group(1)]: float(match.group(2))}
+    return "dmg", {match.group(1): float(match.group(2))}   # the DMGConfig field: lam or nu
 
 
 def sweep_variant(kind: str, value: float) -> str:
