@@ -69,7 +69,7 @@ def run_report(args: argparse.Namespace) -> int:
     ]
     html_path = args.html or args.results_dir / "report.html"
     readme_path = args.readme or args.results_dir / "README.md"
-    atomic_write_text(html_path, site.page(statuses))
+    atomic_write_text(html_path, site.page(statuses, html_path.parent))
     atomic_write_text(readme_path, site.readme(statuses))
     for status in statuses:
         print(f"{status.slug}: {status.report.summary() if status.report else 'not started'}")

@@ -1,8 +1,8 @@
 """The overview of every paper: results/README.md (GitHub) and results/report.html (one static page)."""
 from __future__ import annotations
 
-import base64
 import html
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,15 +150,16 @@ def _diff_html(rows: list[DiffRow]) -> str:
     return f'<div class="wide"><table>{head}{body}</table></div>'
 
 
-def _figure_html(report: PaperReport, artifact) -> str:
+def _figure_html(report: PaperReport, artifact, html_dir: Path) -> str:
+    """The figure by a link relative to the page (figures are committed beside it; no 1 MB page per commit)."""
     path = report.results.dir / "figures" / f"{artifact.id}.png"
     if not path.is_file():
         return '<p class="nr">Figure not regenerated at this scale (no PNG).</p>'
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{_e(artifact.id)}: {_e(artifact.caption)}" src="data:image/png;base64,{data}">'
+    link = Path(os.path.relpath(path.resolve(), Path(html_dir).resolve())).as_posix()
+    return f'<img alt="{_e(artifact.id)}: {_e(artifact.caption)}" src="{_e(link)}">'
 
 
-def _paper_html(report: PaperReport) -> str:
+def _paper_html(report: PaperReport, html_dir: Path) -> str:
     p = report.published
     parts = [f'<h2 id="{_e(p.paper)}">{_e(p.paper)}: {_e(p.title)}</h2>',
              f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}</p>',
@@ -176,7 +177,7 @@ def _paper_html(report: PaperReport) -> str:
         parts += [f'<h3 id="{_e(p.paper)}-{_e(artifact.id)}">{_e(artifact.id)} ({_e(artifact.source)}): {_e(artifact.caption)}</h3>',
                   f'<p class="meta">{_e(report.annotation(artifact.id))}</p>']
         if artifact.kind == "figure":
-            parts.append(_figure_html(report, artifact))
+            parts.append(_figure_html(report, artifact, html_dir))
             if rows:
                 parts.append("<details open><summary>Published values in this figure vs ours</summary>"
                              f"{_diff_html(rows)}</details>")
@@ -209,7 +210,8 @@ def _status_html(statuses: list[PaperStatus]) -> str:
             "<th>Verdicts</th><th>Claims holding</th><th>Scale</th><th>Data</th></tr>" + "".join(rows) + "</table>")
 
 
-def page(statuses: list[PaperStatus]) -> str:
+def page(statuses: list[PaperStatus], html_dir: Path) -> str:
+    """The report page; `html_dir` is where it will be written (figure links are relative to it)."""
     built = [s.report for s in statuses if s.report is not None]
     nav = "".join(f'<a href="#{_e(r.slug)}">{_e(r.slug)}</a>' for r in built)
     legend = "".join(f'<span class="badge {VERDICT_CLASS[v]}">{v}</span>'
@@ -224,6 +226,6 @@ def page(statuses: list[PaperStatus]) -> str:
 {_status_html(statuses)}
 <p class="legend">{legend}</p>
 <p class="rule">{rule}</p>
-{''.join(_paper_html(r) for r in built)}
+{''.join(_paper_html(r, html_dir) for r in built)}
 </main></body></html>
 """

@@ -9,6 +9,8 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import seaborn as sns
+from matplotlib.colors import to_rgb
 
 from shared.report import figures
 from shared.report.cli import main
@@ -52,7 +54,7 @@ def test_every_published_cell_is_on_the_rendered_page(report_page):
         assert f'id="synth-{artifact.id}"' in dom
     for cell in (c for a in published.artifacts for c in a.cells):
         assert f"<td>{cell.setting}</td><td>{cell.method}</td>" in dom, cell
-    assert dom.count('src="data:image/png;base64,') == 1  # figure2 embedded; figure1 marked not regenerated
+    assert dom.count('src="synth/figures/figure2.png"') == 1  # figure2 linked; figure1 marked not regenerated
     assert "Figure not regenerated at this scale" in dom
 
 
@@ -66,3 +68,5 @@ def test_screenshot_draws_the_page(report_page, tmp_path):
     assert inked > 0.01, f"only {inked:.2%} of the screenshot is drawn"
     greens = np.all(np.abs(pixels[..., :3] - np.array([0xDA, 0xFB, 0xE1]) / 255) < 0.02, axis=-1)
     assert greens.sum() > 500  # the verdict colours render (match cells)
+    band = np.all(np.abs(pixels[..., :3] - np.array(to_rgb(sns.color_palette("colorblind")[0]))) < 0.03, axis=-1)
+    assert band.sum() > 200  # the linked figure loads: its line is drawn in the palette's first colour
