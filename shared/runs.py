@@ -29,6 +29,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files 0600; outputs are meant to be read by others (web, DVC)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

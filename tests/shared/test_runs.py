@@ -61,3 +61,4 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path):
     atomic_write_json(tmp_path / "out" / "a.json", {"x": torch.tensor([1.0, 2.0])})
     assert json.loads((tmp_path / "out" / "a.json").read_text()) == {"x": [1.0, 2.0]}
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.json"]
+    assert (tmp_path / "out" / "a.json").stat().st_mode & 0o777 == 0o644
