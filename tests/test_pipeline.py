@@ -31,6 +31,7 @@ def test_dry_run_lists_dataset_train_eval_table_and_diff_jobs():
     for rule in ("data_behaviour", "data_dataset", "dmg_train", "report_diff", "report_all", "oo_lmdp_experiment"):
         assert jobs.get(rule, 0) > 0, f"{rule} missing from the dry run: {jobs}"
     assert jobs["data_dataset"] == 15  # 3 environments x 5 levels at quick scale
+    assert "results/dmg/tables" in proc.stdout and "results/dmg/diff.md" in proc.stdout
 
 
 @pytest.mark.slow

@@ -127,6 +127,7 @@ def _value(x):
 def write(report: PaperReport) -> list[Path]:
     """tables/<id>.{md,csv,tex} per table artifact, diff.{md,csv} and metrics.json under results/<paper>/."""
     out = report.results.dir
+    (out / "tables").mkdir(parents=True, exist_ok=True)  # a declared output, even for a paper with no table
     written = []
     for artifact in report.published.artifacts:
         if artifact.kind != "table":

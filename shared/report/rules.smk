@@ -30,6 +30,7 @@ rule report_diff:
         diff_md="results/{paper}/diff.md",
         diff_csv="results/{paper}/diff.csv",
         metrics="results/{paper}/metrics.json",
+        tables=directory("results/{paper}/tables"),
     wildcard_constraints:
         paper="|".join(REPORT_PAPERS) or "no-paper",
     shell:
