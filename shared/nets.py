@@ -85,3 +85,11 @@ class EnsembleMLP(nn.Module):
         if x.dim() != 3 or x.shape[0] != self.n_members:
             raise ValueError(f"expected input [K={self.n_members}, B, in], got {tuple(x.shape)}")
         return self.net(x)
+
+
+def minimise(optimizer: torch.optim.Optimizer, per_member_loss: torch.Tensor) -> None:
+    """One optimiser step on per-member losses [K]. Their sum is differentiated, so each member's parameters get
+    exactly the gradient of its own loss (a mean would scale every gradient by 1/K)."""
+    optimizer.zero_grad(set_to_none=True)
+    per_member_loss.sum().backward()
+    optimizer.step()

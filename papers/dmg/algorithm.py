@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from shared.nets import member_randn, seed_generators
+from shared.nets import member_randn, minimise, seed_generators
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic, ValueNet
 
@@ -120,16 +120,16 @@ class DMG:
             q_data_target = self.critic_target.min_q(obs, act)
 
         value_loss, v = self.value_loss(obs, q_data_target)
-        self._step(self.value_opt, value_loss)
+        minimise(self.value_opt, value_loss)
 
         critic_loss, q_data = self.critic_loss(batch)
-        self._step(self.critic_opt, critic_loss)
+        minimise(self.critic_opt, critic_loss)
         stats = {"value_loss": value_loss.detach(), "critic_loss": critic_loss.detach(),
                  "q_mean": q_data.mean(dim=1), "v_mean": v.detach().mean(dim=1)}
 
         if step % self.cfg.policy_freq == 0:
             actor_loss, bc, weight = self.actor_loss(obs, act, q_data_target)
-            self._step(self.actor_opt, actor_loss)
+            minimise(self.actor_opt, actor_loss)
             self.actor_sched.step()
             soft_update(self.critic_target, self.critic, self.cfg.tau)
             soft_update(self.actor_target, self.actor, self.cfg.tau)
@@ -173,12 +173,6 @@ class DMG:
         q_scale = 1.0 / q_pi.abs().mean(dim=1).detach()   # TD3+BC-style normaliser (authors' code)
         return -q_scale * q_pi.mean(dim=1) + self.cfg.nu * bc, bc, weight
 
-    @staticmethod
-    def _step(optimizer: torch.optim.Optimizer, per_seed_loss: Tensor) -> None:
-        """Sum over seeds: each seed's parameters get exactly the gradient of its own loss."""
-        optimizer.zero_grad(set_to_none=True)
-        per_seed_loss.sum().backward()
-        optimizer.step()
 
     @torch.no_grad()
     def act(self, obs: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from shared.nets import minimise
 from shared.rl.losses import member_mse
 from shared.rl.modules import DeterministicActor
 
@@ -29,9 +30,7 @@ class BC:
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         loss = member_mse(self.actor(batch["observations"]), batch["actions"])
-        self.actor_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()  # sum over seeds: each seed gets exactly its own gradient
-        self.actor_opt.step()
+        minimise(self.actor_opt, loss)
         return {"actor_loss": loss.detach()}
 
     @torch.no_grad()

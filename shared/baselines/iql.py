@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn
+from shared.nets import EnsembleMLP, member_randn, minimise
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import TwinCritic, ValueNet
 
@@ -102,9 +102,7 @@ class IQL:
 
     def update_value(self, obs: torch.Tensor, q_target: torch.Tensor) -> torch.Tensor:
         loss = expectile_loss(q_target - self.value(obs), self.config.expectile)
-        self.value_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()  # sum over seeds: each seed gets exactly its own gradient
-        self.value_opt.step()
+        minimise(self.value_opt, loss)
         return loss.detach()
 
     def advantage_weights(self, obs: torch.Tensor, q_target: torch.Tensor) -> torch.Tensor:
@@ -116,9 +114,7 @@ class IQL:
                      q_target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         weights = self.advantage_weights(obs, q_target)
         loss = -(weights * self.actor.log_prob(obs, actions)).mean(dim=1)
-        self.actor_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        self.actor_opt.step()
+        minimise(self.actor_opt, loss)
         self.actor_sched.step()
         return loss.detach(), weights
 
@@ -128,9 +124,7 @@ class IQL:
             target = batch["rewards"] + (1.0 - batch["terminals"]) * self.config.discount * next_v
         q1, q2 = self.critic(batch["observations"], batch["actions"])
         loss = member_mse(q1, target) + member_mse(q2, target)
-        self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        self.critic_opt.step()
+        minimise(self.critic_opt, loss)
         return loss.detach(), q1.detach()
 
     @torch.no_grad()

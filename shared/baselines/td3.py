@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shared.nets import member_randn, seed_generators
+from shared.nets import member_randn, minimise, seed_generators
 from shared.rl.losses import member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic
 
@@ -76,9 +76,7 @@ class TD3:
         target = self.td_target(batch)
         q1, q2 = self.critic(batch["observations"], batch["actions"])
         loss = member_mse(q1, target) + member_mse(q2, target)
-        self.critic_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        self.critic_opt.step()
+        minimise(self.critic_opt, loss)
         return loss.detach(), q1.detach()
 
     def q1_of_policy(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -92,9 +90,7 @@ class TD3:
 
     def update_actor(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         loss = self.actor_loss(batch)
-        self.actor_opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        self.actor_opt.step()
+        minimise(self.actor_opt, loss)
         return loss.detach()
 
     @torch.no_grad()

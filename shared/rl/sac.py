@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, seed_generators
+from shared.nets import EnsembleMLP, member_randn, minimise, seed_generators
 from shared.rl.losses import soft_update
 from shared.rl.modules import TwinCritic
 
@@ -122,20 +122,14 @@ class SAC(nn.Module):
         (each [K, B, ...]); returns per-member diagnostics [K]."""
         critic_loss = self.critic_loss(batch["observations"], batch["actions"], batch["rewards"],
                                        batch["next_observations"], batch["terminals"])
-        self.critic_opt.zero_grad(set_to_none=True)
-        critic_loss.sum().backward()
-        self.critic_opt.step()
+        minimise(self.critic_opt, critic_loss)
 
         # The critic is fixed while the actor learns, so its parameters get no gradient from the actor loss.
         self.critic.requires_grad_(False)
         actor_loss, alpha_loss, entropy = self.actor_and_alpha_loss(batch["observations"])
         self.critic.requires_grad_(True)
-        self.actor_opt.zero_grad(set_to_none=True)
-        actor_loss.sum().backward()
-        self.actor_opt.step()
-        self.alpha_opt.zero_grad(set_to_none=True)
-        alpha_loss.sum().backward()
-        self.alpha_opt.step()
+        minimise(self.actor_opt, actor_loss)
+        minimise(self.alpha_opt, alpha_loss)
 
         soft_update(self.critic_target, self.critic, self.config.tau)
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),

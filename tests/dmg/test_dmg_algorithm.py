@@ -7,6 +7,7 @@ import torch
 
 from papers.dmg.algorithm import (DMG, DMGConfig, advantage_weight, expectile_value_loss, gumbel_value_loss,
                                   sparse_value_loss)
+from shared.nets import minimise
 
 OBS, ACT, B = 5, 3, 32
 
@@ -102,7 +103,7 @@ def test_update_losses_match_hand_computation():
         u = q_t - before.value(obs)
         value_loss = (torch.where(u < 0, 0.3, 0.7) * u ** 2).mean()
     # The Q target uses V after this iteration's V step (authors' order): replay that step on the copy.
-    before._step(before.value_opt, before.value_loss(obs, q_t)[0])
+    minimise(before.value_opt, before.value_loss(obs, q_t)[0])
     with torch.no_grad():
         target = before.q_target(batch)
         q1, q2 = before.critic(obs, act)
