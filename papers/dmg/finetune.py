@@ -39,13 +39,12 @@ from tqdm import tqdm
 from shared.baselines import TD3, TD3Config
 from shared.baselines.online import FIELDS, ReplayBuffer, SeedEnvs
 from shared.nets import member_randn, seed_generators
-from shared.rl.offline_loop import Transitions, prepare_transitions
+from shared.rl.offline_loop import EVAL_FIELDS, Transitions, prepare_transitions
 from shared.runs import Run, atomic_write_text
 
 METHODS = ("dmg", "iql", "td3")
 # Per-seed random streams, apart from the offline ones (sampling 40_000, smoothing noise 30_000).
 SAMPLING_SEED_OFFSET, EXPLORATION_SEED_OFFSET, ENV_SEED_OFFSET, EVAL_SEED_OFFSET = 60_000, 70_000, 0, 100
-EVAL_FIELDS = ("step", "seed", "return", "score", "diverged")
 
 
 @dataclass
