@@ -113,40 +113,31 @@ def _moderate_best(df: pd.DataFrame) -> tuple[list[bool], list[str]]:
     return outcomes, evidence
 
 
-def q_grows_with_lambda(results) -> Claim:
-    name, statement = "lambda_q", "Learned Q grows with lambda and diverges near lambda = 1 (Figure 1)."
-    df = _sweeps(results, "lambda")
+def _sweep_claim(results, name: str, statement: str, kind: str, judge) -> Claim:
+    """A claim over one sweep (`kind` lambda or nu): holds when `judge` holds on every swept dataset."""
+    df = _sweeps(results, kind)
     if df.empty:
-        return Claim.not_run(name, statement, "no lambda sweep at this scale")
-    outcomes, evidence = _q_trend(df, increasing_in_value=True)
+        return Claim.not_run(name, statement, f"no {kind} sweep at this scale")
+    outcomes, evidence = judge(df)
     return Claim.check(name, statement, all(outcomes), "; ".join(evidence))
+
+
+def q_grows_with_lambda(results) -> Claim:
+    return _sweep_claim(results, "lambda_q", "Learned Q grows with lambda and diverges near lambda = 1 (Figure 1).",
+                        "lambda", lambda df: _q_trend(df, increasing_in_value=True))
 
 
 def moderate_lambda_best(results) -> Claim:
-    name, statement = "lambda_score", "A moderate lambda scores best (Figure 1)."
-    df = _sweeps(results, "lambda")
-    if df.empty:
-        return Claim.not_run(name, statement, "no lambda sweep at this scale")
-    outcomes, evidence = _moderate_best(df)
-    return Claim.check(name, statement, all(outcomes), "; ".join(evidence))
+    return _sweep_claim(results, "lambda_score", "A moderate lambda scores best (Figure 1).", "lambda", _moderate_best)
 
 
 def q_grows_as_nu_shrinks(results) -> Claim:
-    name, statement = "nu_q", "Learned Q grows as nu shrinks (Figure 2)."
-    df = _sweeps(results, "nu")
-    if df.empty:
-        return Claim.not_run(name, statement, "no nu sweep at this scale")
-    outcomes, evidence = _q_trend(df, increasing_in_value=False)
-    return Claim.check(name, statement, all(outcomes), "; ".join(evidence))
+    return _sweep_claim(results, "nu_q", "Learned Q grows as nu shrinks (Figure 2).",
+                        "nu", lambda df: _q_trend(df, increasing_in_value=False))
 
 
 def moderate_nu_best(results) -> Claim:
-    name, statement = "nu_score", "A moderate nu scores best (Figure 2)."
-    df = _sweeps(results, "nu")
-    if df.empty:
-        return Claim.not_run(name, statement, "no nu sweep at this scale")
-    outcomes, evidence = _moderate_best(df)
-    return Claim.check(name, statement, all(outcomes), "; ".join(evidence))
+    return _sweep_claim(results, "nu_score", "A moderate nu scores best (Figure 2).", "nu", _moderate_best)
 
 
 def finetuning_improves_dmg(results) -> Claim:
