@@ -19,14 +19,15 @@ def seed_generators(seeds: Sequence[int]) -> list[torch.Generator]:
 
 
 def sample_indices(generators: Sequence[torch.Generator], n: int, batch_size: int, device="cpu") -> torch.Tensor:
-    """Uniform minibatch indices [K, batch_size], member k drawn from generators[k] only."""
-    idx = torch.stack([torch.randint(n, (batch_size,), generator=g) for g in generators])
+    """Uniform minibatch indices [K, batch_size], member k drawn from generators[k] only (on the generator's device,
+    so CUDA generators draw on the GPU without a host copy)."""
+    idx = torch.stack([torch.randint(n, (batch_size,), generator=g, device=g.device) for g in generators])
     return idx.to(device)
 
 
 def member_randn(generators: Sequence[torch.Generator], shape: Sequence[int], device="cpu") -> torch.Tensor:
-    """Standard normal noise [K, *shape], member k drawn from generators[k] only."""
-    return torch.stack([torch.randn(tuple(shape), generator=g) for g in generators]).to(device)
+    """Standard normal noise [K, *shape], member k drawn from generators[k] only (on the generator's device)."""
+    return torch.stack([torch.randn(tuple(shape), generator=g, device=g.device) for g in generators]).to(device)
 
 
 class EnsembleLinear(nn.Module):

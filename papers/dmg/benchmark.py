@@ -20,7 +20,7 @@ import torch
 
 from papers.dmg.algorithm import DMG, DMGConfig
 from shared.nets import sample_indices, seed_generators
-from shared.rl.offline_loop import prepare_transitions
+from shared.rl.sources import prepare_transitions
 from shared.runs import atomic_write_json
 
 OBS_DIM, ACT_DIM, N_TRANSITIONS = 17, 6, 200_000
