@@ -34,8 +34,8 @@ from pathlib import Path
 import torch
 
 from shared.baselines import TD3, TD3Config
-from shared.rl.cli import (DEVICES, AlgoSpec, build_config, check_seeds, command_line, data_label, env_max_action,
-                           resolve_device)
+from shared.rl.cli import AlgoSpec, build_config, check_seeds, command_line, data_label, env_max_action
+from shared.rl.device import DEVICES, resolve_device
 from shared.rl.loop import LoopResult, LoopSettings, train
 from shared.rl.sources import GaussianExploration, OnlineBuffer, OnlineTask, PolicySampling, prepare_transitions
 from shared.runs import Run

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 import yaml
 
+from shared.rl.device import DEVICES, resolve_device
 from shared.rl.loop import LoopSettings, train
 from shared.rl.sources import FixedDataset, prepare_transitions
 from shared.runs import Run
@@ -26,7 +27,6 @@ from shared.runs import Run
 Q_LIMIT_FACTOR = 10.0
 # Config fields that follow the run length (cosine schedules span the whole run, as in the authors' code).
 RUN_LENGTH_FIELDS = ("total_steps", "cosine_steps")
-DEVICES = "auto, cpu, cuda or cuda:<i>"
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,6 @@ class AlgoSpec:
     defaults: dict = field(default_factory=dict)   # preset config fields that define the variant
     normalize_states: bool = True                  # each method's own paper / code
     iql_reward_scale: bool = False                 # IQL scales locomotion rewards by 1000 / return range
-
-
-def resolve_device(device: str) -> str:
-    """auto -> cuda when available, else cpu; an unavailable CUDA device fails with one line."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device != "cpu" and not device.startswith("cuda"):
-        raise SystemExit(f"--device {device}: expected {DEVICES}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit(f"--device {device}: CUDA is not available on this machine")
-    return device
 
 
 def build_parser(registry: dict[str, AlgoSpec], prog: str, description: str) -> argparse.ArgumentParser:
