@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from shared.nets import member_randn, minimise
+from shared.nets import adam, member_randn, minimise
 from shared.rl import streams
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic, ValueNet
@@ -104,9 +104,9 @@ class DMG:
         self.value = ValueNet(obs_dim, seeds, config.hidden).to(self.device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=config.critic_lr)
-        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=config.value_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=config.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=config.critic_lr)
+        self.value_opt = adam(self.value.parameters(), lr=config.value_lr)
         # Cosine schedule on the actor only, stepped once per actor update (authors' code).
         self.actor_sched = torch.optim.lr_scheduler.CosineAnnealingLR(
             self.actor_opt, T_max=max(1, config.total_steps // config.policy_freq))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shared.nets import minimise
+from shared.nets import adam, minimise
 from shared.rl.losses import member_mse
 from shared.rl.modules import DeterministicActor
 
@@ -27,7 +27,7 @@ class BC:
         self.config = config or BCConfig()
         self.seeds = [int(s) for s in seeds]
         self.actor = DeterministicActor(obs_dim, act_dim, max_action, seeds, self.config.hidden).to(device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=self.config.actor_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=self.config.actor_lr)
 
     def setup(self, data) -> None:
         """Nothing to prepare."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, minimise
+from shared.nets import EnsembleMLP, adam, member_randn, minimise
 from shared.rl import streams
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import TwinCritic, ValueNet
@@ -85,9 +85,9 @@ class IQL:
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.value = ValueNet(obs_dim, seeds, cfg.hidden).to(device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.value_opt = adam(self.value.parameters(), lr=cfg.value_lr)
         self.actor_sched = torch.optim.lr_scheduler.LambdaLR(self.actor_opt,
                                                                  cosine_decay(cfg.cosine_steps))
         # Online, IQL explores by sampling its own policy (IQL's fine-tuning protocol).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shared.nets import member_randn, minimise
+from shared.nets import adam, member_randn, minimise
 from shared.rl import streams
 from shared.rl.losses import member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic
@@ -41,8 +41,8 @@ class TD3:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=cfg.critic_lr)
         self.noise_generators = streams.generators("target_smoothing", seeds, device)
         self.total_it = 0
 

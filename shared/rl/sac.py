@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, minimise
+from shared.nets import EnsembleMLP, adam, member_randn, minimise
 from shared.rl import streams
 from shared.rl.losses import soft_update
 from shared.rl.modules import TwinCritic
@@ -77,9 +77,9 @@ class SAC:
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.log_alpha = nn.Parameter(torch.full((len(seeds),), math.log(config.init_alpha), device=self.device))
         self.target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=config.critic_lr)
-        self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=config.alpha_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=config.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=config.critic_lr)
+        self.alpha_opt = adam([self.log_alpha], lr=config.alpha_lr)
         # Separate streams for update noise and acting noise, one per member, so member k's numbers
         # depend on seeds[k] alone.
         self.update_generators = streams.generators("sac_update", seeds, self.device)
