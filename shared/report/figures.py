@@ -33,6 +33,17 @@ def save(fig: plt.Figure, path: Path | str) -> Path:
     return Path(path)
 
 
+def ensure_min_span(ax, min_span: float | None) -> None:
+    """Widen the y axis to at least `min_span` around its centre, so a spread of noise is not zoomed into a
+    trend (a score axis of 0.02 points draws seed noise as a slope)."""
+    if not min_span:
+        return
+    low, high = ax.get_ylim()
+    if high - low < min_span:
+        centre = (low + high) / 2
+        ax.set_ylim(centre - min_span / 2, centre + min_span / 2)
+
+
 def _axes(ax):
     if ax is None:
         apply_style()
@@ -70,8 +81,10 @@ def learning_curves(
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    min_span: float | None = None,
 ):
-    """Mean over seeds (one row per seed and x in `df`) with a ±1 std band per `hue` level.
+    """Mean over seeds (one row per seed and x in `df`) with a ±1 std band per `hue` level; the y axis spans at
+    least `min_span` (see ensure_min_span).
 
     `published` (columns x, y, hue and optionally `spread`) is drawn as stars, e.g. the paper's final scores
     placed at the last training step.
@@ -81,6 +94,7 @@ def learning_curves(
     sns.lineplot(data=df, x=x, y=y, hue=hue, errorbar="sd", ax=ax, palette=palette or None)
     _published_markers(ax, published, x, y, hue, palette)
     ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    ensure_min_span(ax, min_span)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
@@ -98,9 +112,11 @@ def sweep(
     xlabel: str | None = None,
     ylabel: str | None = None,
     logx: bool = False,
+    min_span: float | None = None,
 ):
     """Final score against a swept parameter: mean ± std over the seeds that did not diverge, per-seed dots,
-    and a red cross on the x axis for every diverged seed (so divergence is visible, not a gap).
+    and a red cross on the x axis for every diverged seed (so divergence is visible, not a gap); the y axis
+    spans at least `min_span` (see ensure_min_span).
     """
     ax = _axes(ax)
     palette = _palette(df, published, hue)
@@ -119,6 +135,7 @@ def sweep(
     if logx:
         ax.set_xscale("log")
     ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    ensure_min_span(ax, min_span)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
