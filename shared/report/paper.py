@@ -90,7 +90,8 @@ class PaperReport:
             ours = self.results.data_used()  # a figure drawn from run logs, not from ours.csv cells
         ours = ours or "no run"
         return (f"paper: {self.slug} ({artifact.source}); paper's data: {artifact.data}; our data: {ours}; "
-                f"scale: {self.scale}; score: {artifact.score_kind}, {artifact.checkpoint} checkpoint")
+                f"scale: {self.scale}; score: {artifact.score_kind}, {artifact.checkpoint} checkpoint; "
+                f"machine: {self.results.machines()}")
 
     @property
     def scale(self) -> str:
@@ -179,7 +180,8 @@ def _escape_md(text: str) -> str:
 
 def diff_markdown(report: PaperReport) -> str:
     p = report.published
-    lines = [f"# Diff: {p.title} (`{p.paper}`)", "", f"Source: `{p.source}`. Scale: **{report.scale}**.", "",
+    lines = [f"# Diff: {p.title} (`{p.paper}`)", "", f"Source: `{p.source}`. Scale: **{report.scale}**. "
+             f"Machine: {report.results.machines()}.", "",
              f"**Summary:** {report.summary()}.", "", VERDICT_RULE, ""]
     lines += ["## Claims", "", CLAIM_RULE, ""]
     if report.claims:

@@ -66,19 +66,23 @@ def readme(statuses: list[PaperStatus]) -> str:
         "`snakemake --cores all` (scale from `config/config.yaml`), or only this overview with "
         "`python -m shared.report report` once the papers' `ours.csv` exist.",
         "",
-        "| Paper | Artifacts regenerated | Published cells run | Cells within tolerance | Verdicts | Claims | Scale | Data |",
-        "|---|--:|--:|--:|---|--:|---|---|",
+        "Reproducibility as measured: a re-run gives bit-identical numbers on the same machine type, not across CPU "
+        "types (another SIMD path rounds float32 differently and training amplifies it), so each paper names the "
+        "machine its runs came from, and a claim decided by differences within the seeds' noise is *inconclusive*.",
+        "",
+        "| Paper | Artifacts regenerated | Published cells run | Cells within tolerance | Verdicts | Claims | Scale | Data | Machine |",
+        "|---|--:|--:|--:|---|--:|---|---|---|",
     ]
     for status in statuses:
         r = status.report
         if r is None:
-            lines.append(f"| {status.slug} | not started | | | | | | |")
+            lines.append(f"| {status.slug} | not started | | | | | | | |")
             continue
         claims = r.claims_text()
         lines.append(
             f"| [{r.slug}]({r.slug}/diff.md): {r.published.title} | {r.artifacts_regenerated}/{len(r.published.artifacts)} "
             f"| {r.cells_run}/{len(r.rows)} | {_within(r)} | {_verdict_counts(r)} | {claims} "
-            f"| {r.scale} | {_data_used(r)} |"
+            f"| {r.scale} | {_data_used(r)} | {r.results.machines()} |"
         )
     for title, pick in (("Failing claims", "claims_failed"), ("Inconclusive claims (within the seeds' noise)",
                                                               "claims_inconclusive")):
@@ -166,7 +170,8 @@ def _figure_html(report: PaperReport, artifact, html_dir: Path) -> str:
 def _paper_html(report: PaperReport, html_dir: Path) -> str:
     p = report.published
     parts = [f'<h2 id="{_e(p.paper)}">{_e(p.paper)}: {_e(p.title)}</h2>',
-             f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}</p>',
+             f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}; '
+             f'machine {_e(report.results.machines())}</p>',
              f"<p><b>Summary:</b> {_e(report.summary())}.</p>",
              "<p>Artifacts: " + " · ".join(f'<a href="#{_e(p.paper)}-{_e(a.id)}">{_e(a.id)}</a>' for a in p.artifacts)
              + "</p>", "<h3>Claims</h3>"]

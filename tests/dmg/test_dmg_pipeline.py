@@ -75,15 +75,19 @@ def write_final(root: Path, rel: str, **fields) -> Path:
 def test_collect_builds_ours_sweeps_and_runtime(tmp_path):
     paths = [
         write_final(tmp_path, "table2/halfcheetah-medium-replay/dmg"),
-        write_final(tmp_path, "table2/halfcheetah-medium-replay/td3bc", algo="td3bc", updates_per_s=150.0),
+        write_final(tmp_path, "table2/halfcheetah-medium-replay/td3bc", algo="td3bc", updates_per_s=150.0,
+                    machine={"cpu": "Intel Xeon", "torch_cpu_capability": "AVX512", "cores": 8}),
         write_final(tmp_path, "lambda/hopper-medium/dmg-lam1", final_score=[70.0, math.nan],
                     diverged=[False, True], final_stats={"q_mean": [1e3, math.nan]}),
         write_final(tmp_path, "finetune/hopper-medium/dmg", algo=None, offline_score=[20.0, 30.0],
                     online_score=[40.0, 50.0]),
     ]
     ours, sweeps, runtime = collect.collect(paths, "quick", "halfcheetah-medium-replay")
-    assert list(ours.columns) == ["artifact", "setting", "method", "seed", "value", "diverged", "data", "scale"]
+    assert list(ours.columns) == ["artifact", "setting", "method", "seed", "value", "diverged", "data", "scale",
+                                  "machine"]
     cell = ours[(ours.artifact == "table2") & (ours.method == "TD3BC")]
+    assert set(cell["machine"]) == {"Intel Xeon (torch AVX512), 8 cores"}  # the run's final.json "machine"
+    assert set(ours[ours.method == "DMG"]["machine"]) == {""}  # a run that did not record one
     assert cell["value"].tolist() == [50.0, 60.0] and set(cell["setting"]) == {"halfcheetah-medium-replay"}
     fig1 = ours[ours.artifact == "figure1"]
     assert set(fig1["setting"]) == {"lambda=1 hopper-medium"}
