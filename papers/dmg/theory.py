@@ -25,6 +25,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from shared.nets import EnsembleMLP, minimise, sample_indices, seed_generators
+from shared.rl.losses import soft_update
+
 log = logging.getLogger("dmg.theory")
 
 CONTRACTION_TOLERANCE = 1e-9   # float64 rounding on values of order 1 / (1 - gamma)
@@ -35,62 +38,69 @@ DIVERGENCE_FACTOR = 10.0       # as the training runs: |mean Q| > 10 x max|r| / 
 
 @dataclass(frozen=True)
 class FiniteMDP:
-    transitions: np.ndarray  # P [S, A, S]
-    rewards: np.ndarray      # R [S, A]
+    """M finite MDPs at once (a leading batch axis on every array)."""
+
+    transitions: np.ndarray  # P [M, S, A, S]
+    rewards: np.ndarray      # R [M, S, A]
     gamma: float
     actions: np.ndarray      # [A] positions of the actions on [-1, 1]
 
     @property
-    def shape(self) -> tuple[int, int]:
+    def shape(self) -> tuple[int, ...]:
         return self.rewards.shape
 
+    def expect(self, v: np.ndarray) -> np.ndarray:
+        """E_{s' ~ P(.|s, a)} v(s') [M, S, A] for v [M, S]."""
+        return np.einsum("msat,mt->msa", self.transitions, v)
 
-def random_mdp(rng: np.random.Generator, n_states: int, n_actions: int, gamma: float) -> FiniteMDP:
+
+def random_mdps(rng: np.random.Generator, n_mdps: int, n_states: int, n_actions: int, gamma: float) -> FiniteMDP:
     """P(.|s, a) ~ Dirichlet(1), R ~ U(0, 1), actions evenly spaced on [-1, 1]."""
-    transitions = rng.dirichlet(np.ones(n_states), size=(n_states, n_actions))
-    return FiniteMDP(transitions, rng.random((n_states, n_actions)), gamma, np.linspace(-1.0, 1.0, n_actions))
+    transitions = rng.dirichlet(np.ones(n_states), size=(n_mdps, n_states, n_actions))
+    return FiniteMDP(transitions, rng.random((n_mdps, n_states, n_actions)), gamma, np.linspace(-1.0, 1.0, n_actions))
 
 
-def dataset_support(rng: np.random.Generator, n_states: int, n_actions: int, per_state: int) -> np.ndarray:
-    """beta_hat(a|s) > 0: `per_state` distinct random actions in every state (every state is in the data). [S, A]"""
-    if not 1 <= per_state <= n_actions:
-        raise ValueError(f"per_state must be in [1, {n_actions}], got {per_state}")
-    keys = rng.random((n_states, n_actions))
-    return keys <= np.sort(keys, axis=1)[:, per_state - 1:per_state]
+def dataset_support(rng: np.random.Generator, shape: tuple[int, ...], per_state: int) -> np.ndarray:
+    """beta_hat(a|s) > 0: `per_state` distinct random actions in every state (every state is in the data).
+    shape (..., S, A) -> bool of that shape."""
+    if not 1 <= per_state <= shape[-1]:
+        raise ValueError(f"per_state must be in [1, {shape[-1]}], got {per_state}")
+    keys = rng.random(shape)
+    return keys <= np.sort(keys, axis=-1)[..., per_state - 1:per_state]
 
 
 def neighbourhood(support: np.ndarray, actions: np.ndarray, epsilon: float) -> np.ndarray:
-    """beta_tilde(a|s) > 0: actions within `epsilon` of a dataset action of the same state (Definition 1). [S, A]"""
-    close = np.abs(actions[:, None] - actions[None, :]) <= epsilon + 1e-12  # [A, A]
-    return (support[:, :, None] & close[None]).any(axis=1)
+    """beta_tilde(a|s) > 0: actions within `epsilon` of a dataset action of the same state (Definition 1)."""
+    close = np.abs(actions[:, None] - actions[None, :]) <= epsilon + 1e-12  # [A(data), A]
+    return (support[..., :, None] & close).any(axis=-2)
 
 
 def support_max(q: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """max_{a in support(s)} q(s, a) [S] (every state has a supported action)."""
+    """max_{a in support(s)} q(s, a) over the last axis (every state has a supported action)."""
     return np.where(support, q, -np.inf).max(axis=-1)
 
 
 def in_sample_operator(mdp: FiniteMDP, q: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """T_In Q (Definition 3), [S, A]."""
-    return mdp.rewards + mdp.gamma * mdp.transitions @ support_max(q, data)
+    """T_In Q (Definition 3)."""
+    return mdp.rewards + mdp.gamma * mdp.expect(support_max(q, data))
 
 
 def dmg_operator(mdp: FiniteMDP, q: np.ndarray, data: np.ndarray, mild: np.ndarray, lam: float) -> np.ndarray:
-    """T_DMG Q (Definition 2), [S, A]: the generalised max read on `mild`, the in-sample max on `data`."""
-    blended = lam * support_max(q, mild) + (1.0 - lam) * support_max(q, data)
-    return mdp.rewards + mdp.gamma * mdp.transitions @ blended
+    """T_DMG Q (Definition 2): the generalised max read on `mild`, the in-sample max on `data`."""
+    return mdp.rewards + mdp.gamma * mdp.expect(lam * support_max(q, mild) + (1.0 - lam) * support_max(q, data))
 
 
-def sup_norm(x: np.ndarray, support: np.ndarray) -> float:
-    return float(np.abs(np.where(support, x, 0.0)).max())
+def sup_norm(x: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """Sup norm over the support, per MDP [M]."""
+    return np.abs(np.where(support, x, 0.0)).max(axis=(-2, -1))
 
 
-def contraction_ratio(operator, q1: np.ndarray, q2: np.ndarray, support: np.ndarray) -> float:
-    """||T q1 - T q2|| / ||q1 - q2||, both sup norms over `support` (the area where the operator is defined)."""
+def contraction_ratio(operator, q1: np.ndarray, q2: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """||T q1 - T q2|| / ||q1 - q2|| per MDP, both sup norms over `support` (where the operator is defined)."""
     return sup_norm(operator(q1) - operator(q2), support) / sup_norm(q1 - q2, support)
 
 
-def fixed_point(operator, q0: np.ndarray, gamma: float, tol: float = 1e-10, max_iter: int = 100_000) -> np.ndarray:
+def fixed_point(operator, q0: np.ndarray, gamma: float, tol: float = 1e-9, max_iter: int = 100_000) -> np.ndarray:
     """Iterate `operator` from q0 until successive iterates differ by < tol (1 - gamma) / gamma in sup norm,
     i.e. the iterate is within tol of the fixed point for a gamma-contraction."""
     q = q0
@@ -103,62 +113,73 @@ def fixed_point(operator, q0: np.ndarray, gamma: float, tol: float = 1e-10, max_
 
 
 def greedy(q: np.ndarray, support: np.ndarray) -> np.ndarray:
-    """argmax_{a in support(s)} q(s, a) [S]."""
+    """argmax_{a in support(s)} q(s, a) [M, S]."""
     return np.where(support, q, -np.inf).argmax(axis=-1)
 
 
 def policy_value(mdp: FiniteMDP, policy: np.ndarray) -> np.ndarray:
-    """V^pi [S] of a deterministic policy, exactly: (I - gamma P_pi) V = R_pi."""
-    states = np.arange(mdp.shape[0])
-    p_pi, r_pi = mdp.transitions[states, policy], mdp.rewards[states, policy]
-    return np.linalg.solve(np.eye(len(states)) - mdp.gamma * p_pi, r_pi)
+    """V^pi [M, S] of deterministic policies [M, S], exactly: (I - gamma P_pi) V = R_pi."""
+    p_pi = np.take_along_axis(mdp.transitions, policy[..., None, None], axis=2)[:, :, 0]   # [M, S, S]
+    r_pi = np.take_along_axis(mdp.rewards, policy[..., None], axis=2)[..., 0]              # [M, S]
+    return np.linalg.solve(np.eye(p_pi.shape[-1]) - mdp.gamma * p_pi, r_pi[..., None])[..., 0]
 
 
 # ---- Lemma 1, Theorems 2 and 3 on random finite MDPs ---------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FiniteSettings:
-    mdps: int = 200
+    mdps: int = 100
     states: int = 30
     actions: int = 21
     per_state: int = 3
     gamma: float = 0.99
     epsilons: tuple[float, ...] = (0.1, 0.2, 0.4)
     lambdas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-    pairs: int = 20       # random (Q1, Q2) pairs per MDP and operator
+    pairs: int = 20       # (Q1, Q2) pairs per MDP and operator: half random, half Q2 = Q1 + c + small noise
     seed: int = 0
 
 
+def _pairs(rng: np.random.Generator, shape: tuple[int, ...], count: int, scale: float):
+    """Random pairs, and near-shifted ones (Q2 = Q1 + c + noise) where the gamma bound is almost attained."""
+    for i in range(count):
+        q1 = rng.normal(0, scale, shape)
+        shift = rng.normal(0, scale) + (rng.normal(0, 1e-3 * scale, shape) if i % 2 else rng.normal(0, scale, shape))
+        yield q1, q1 + shift
+
+
 def finite_checks(cfg: FiniteSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(contraction rows: one per MDP x epsilon x lambda x operator with the largest ratio over the pairs;
-    performance rows: one per MDP x epsilon x lambda with Theorem 3's quantities)."""
+    """(contraction rows: per MDP, epsilon, lambda and operator the largest ratio over the pairs; performance rows:
+    per MDP, epsilon and lambda, Theorem 3's quantities)."""
     rng = np.random.default_rng(cfg.seed)
-    contraction, performance = [], []
-    for m in range(cfg.mdps):
-        mdp = random_mdp(rng, cfg.states, cfg.actions, cfg.gamma)
-        data = dataset_support(rng, cfg.states, cfg.actions, cfg.per_state)
-        scale = 1.0 / (1.0 - cfg.gamma)
-        pairs = [(rng.normal(0, scale, mdp.shape), rng.normal(0, scale, mdp.shape)) for _ in range(cfg.pairs)]
-        in_sample = lambda q: in_sample_operator(mdp, q, data)  # noqa: E731
-        worst = max(contraction_ratio(in_sample, q1, q2, data) for q1, q2 in pairs)
-        contraction.append(dict(mdp=m, operator="T_In", epsilon=0.0, lam=0.0, max_ratio=worst, gamma=cfg.gamma))
-        q_in = fixed_point(in_sample, np.zeros(mdp.shape), cfg.gamma)
-        v_in = policy_value(mdp, greedy(q_in, data))
-        for eps in cfg.epsilons:
-            mild = neighbourhood(data, mdp.actions, eps)
-            for lam in cfg.lambdas:
-                dmg = lambda q: dmg_operator(mdp, q, data, mild, lam)  # noqa: E731
-                worst = max(contraction_ratio(dmg, q1, q2, mild) for q1, q2 in pairs)
-                contraction.append(dict(mdp=m, operator="T_DMG", epsilon=eps, lam=lam, max_ratio=worst, gamma=cfg.gamma))
-                q_dmg = fixed_point(dmg, np.zeros(mdp.shape), cfg.gamma)
-                v_dmg = policy_value(mdp, greedy(q_dmg, mild))
-                performance.append(dict(
-                    mdp=m, epsilon=eps, lam=lam,
-                    min_q_gap_on_data=float(np.where(data, q_dmg - q_in, np.inf).min()),    # Eq. 50: >= 0
-                    min_value_gap=float((v_dmg - v_in).min()),                            # Eq. 8: >= 0
-                    mean_value_gap=float((v_dmg - v_in).mean()),
-                    max_v_dmg_minus_its_value=float((support_max(q_dmg, mild) - v_dmg).max()),  # V*_DMG vs V^pi_DMG
-                ))
+    mdp = random_mdps(rng, cfg.mdps, cfg.states, cfg.actions, cfg.gamma)
+    data = dataset_support(rng, mdp.shape, cfg.per_state)
+    pairs = list(_pairs(rng, mdp.shape, cfg.pairs, 1.0 / (1.0 - cfg.gamma)))
+    index = np.arange(cfg.mdps)
+
+    def contraction_rows(operator, support, name, eps, lam):
+        worst = np.max([contraction_ratio(operator, q1, q2, support) for q1, q2 in pairs], axis=0)
+        return [dict(mdp=m, operator=name, epsilon=eps, lam=lam, max_ratio=float(r), gamma=cfg.gamma)
+                for m, r in zip(index, worst)]
+
+    in_sample = lambda q: in_sample_operator(mdp, q, data)  # noqa: E731
+    contraction = contraction_rows(in_sample, data, "T_In", 0.0, 0.0)
+    q_in = fixed_point(in_sample, np.zeros(mdp.shape), cfg.gamma)
+    v_in = policy_value(mdp, greedy(q_in, data))
+    performance = []
+    for eps in cfg.epsilons:
+        mild = neighbourhood(data, mdp.actions, eps)
+        for lam in cfg.lambdas:
+            dmg = lambda q: dmg_operator(mdp, q, data, mild, lam)  # noqa: E731
+            contraction += contraction_rows(dmg, mild, "T_DMG", eps, lam)
+            q_dmg = fixed_point(dmg, np.zeros(mdp.shape), cfg.gamma)
+            v_dmg = policy_value(mdp, greedy(q_dmg, mild))
+            q_gap = np.where(data, q_dmg - q_in, np.inf).min(axis=(-2, -1))                 # Eq. 50: >= 0
+            v_gap = v_dmg - v_in                                                            # Eq. 8: >= 0
+            own = (support_max(q_dmg, mild) - v_dmg).max(axis=-1)                           # V*_DMG - V^pi_DMG
+            performance += [dict(mdp=m, epsilon=eps, lam=lam, min_q_gap_on_data=float(q_gap[m]),
+                                 min_value_gap=float(v_gap[m].min()), mean_value_gap=float(v_gap[m].mean()),
+                                 max_v_dmg_minus_its_value=float(own[m])) for m in index]
+            log.info("finite MDPs: epsilon %g lambda %g done", eps, lam)
     return pd.DataFrame(contraction), pd.DataFrame(performance)
 
 
@@ -167,11 +188,11 @@ def finite_checks(cfg: FiniteSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
 @dataclass(frozen=True)
 class LipschitzSettings:
     states: int = 20
-    grid: int = 401           # actions: a fine grid on [-1, 1] standing for the continuous action space
+    grid: int = 201           # actions: a fine grid on [-1, 1] standing for the continuous action space
     per_state: int = 3        # dataset actions per state
     gamma: float = 0.9
     iterations: int = 60
-    reward_lipschitz: float = 1.0
+    reward_lipschitz: float = 1.0   # twice the reward's Lipschitz constant in a (see lipschitz_mdp)
     epsilons: tuple[float, ...] = (0.025, 0.05, 0.1, 0.2, 0.4)
     lambdas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     seed: int = 0
@@ -185,20 +206,24 @@ def lipschitz_mdp(rng: np.random.Generator, cfg: LipschitzSettings) -> FiniteMDP
     rewards = 0.5 + cfg.reward_lipschitz / (2 * omega) * np.sin(omega * actions[None, :] + phase[:, None])
     p0, p1 = rng.dirichlet(np.ones(cfg.states), size=(2, cfg.states))
     w = (1 + actions)[None, :, None] / 2
-    return FiniteMDP((1 - w) * p0[:, None, :] + w * p1[:, None, :], rewards, cfg.gamma, actions)
+    transitions = (1 - w) * p0[:, None, :] + w * p1[:, None, :]
+    return FiniteMDP(transitions[None], rewards[None], cfg.gamma, actions)
 
 
 def worst_case_extension(q: np.ndarray, data: np.ndarray, actions: np.ndarray, k_q: float) -> np.ndarray:
     """The largest K_Q-Lipschitz function of a agreeing with q on the data (McShane's upper extension):
-    min_i (q(s, a_i) + K_Q |a - a_i|). It generalises as badly upwards as Assumption 2 allows. [S, A]"""
-    distance = np.abs(actions[:, None] - actions[None, :])  # [A(at), A(from)]
-    cones = np.where(data[:, None, :], q[:, None, :] + k_q * distance[None], np.inf)
-    return cones.min(axis=-1)
+    min_i (q(s, a_i) + K_Q |a - a_i|). It generalises as badly upwards as Assumption 2 allows. Same shape as q;
+    every state holds the same number of dataset actions."""
+    count = int(data[(0,) * (data.ndim - 1)].sum())
+    where = np.argsort(~data, axis=-1, kind="stable")[..., :count]                  # [..., S, m] dataset actions
+    values = np.take_along_axis(q, where, axis=-1)                                  # [..., S, m]
+    distance = np.abs(actions[:, None] - actions[where][..., None, :])               # [..., S, A, m]
+    return (values[..., None, :] + k_q * distance).min(axis=-1)
 
 
 def data_lipschitz(q: np.ndarray, data: np.ndarray, actions: np.ndarray) -> float:
     """The largest |q(s, a_i) - q(s, a_j)| / |a_i - a_j| over dataset pairs: the K_Q the data themselves need."""
-    worst = 0.0
+    worst, q, data = 0.0, q.reshape(-1, q.shape[-1]), data.reshape(-1, data.shape[-1])
     for s in range(q.shape[0]):
         a, v = actions[data[s]], q[s, data[s]]
         if len(a) > 1:
@@ -232,12 +257,12 @@ def theorem4_bound(eps: float, lam: float, k_q: float, gamma: float, k: np.ndarr
 
 
 def overestimation_checks(cfg: LipschitzSettings) -> tuple[pd.DataFrame, float]:
-    """One row per (epsilon, lambda, k). K_Q is the smallest constant (found by a fixed-point search) for which
-    every iterate's data values are K_Q-Lipschitz, so Assumption 2 holds for the extension used."""
+    """One row per (epsilon, lambda, k). K_Q starts at the reward's Lipschitz constant and is raised until every
+    iterate's data values are K_Q-Lipschitz, so that Assumption 2 holds for the extension used."""
     rng = np.random.default_rng(cfg.seed)
     mdp = lipschitz_mdp(rng, cfg)
-    data = dataset_support(rng, cfg.states, cfg.grid, cfg.per_state)
-    k_q = cfg.reward_lipschitz
+    data = dataset_support(rng, mdp.shape, cfg.per_state)
+    k_q = cfg.reward_lipschitz / 2
     for _ in range(50):
         needed = max(overestimation_run(mdp, data, e, lam, k_q, cfg.iterations)[2]
                      for e in cfg.epsilons for lam in cfg.lambdas)
@@ -263,19 +288,20 @@ class ToySettings:
     transitions: int = 2000
     behaviour_noise: float = 0.05   # dataset actions: a = -s + N(0, noise^2): a narrow band of the action space
     gamma: float = 0.9
-    steps: int = 3000
-    batch: int = 256
-    hidden: int = 64
+    steps: int = 2000
+    batch: int = 128
+    hidden: int = 32
     lr: float = 1e-3
-    tau: float = 0.005
+    tau: float = 0.01
     expectile: float = 0.7
-    action_grid: int = 41           # the generalised max: over the whole action range [-1, 1] (no nu penalty)
+    action_grid: int = 21           # the generalised max: over the whole action range [-1, 1] (no nu penalty)
     lambdas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     seeds: tuple[int, ...] = (0, 1, 2)
 
 
-def toy_data(cfg: ToySettings, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+def toy_data(cfg: ToySettings, seed: int) -> dict[str, torch.Tensor]:
     """A 1-D point: s' = clip(s + 0.5 a), r = 1 - s'^2 in [0, 1]; behaviour a = clip(-s + noise)."""
+    rng = np.random.default_rng(seed)
     s = rng.uniform(-1, 1, cfg.transitions)
     a = np.clip(-s + cfg.behaviour_noise * rng.normal(size=s.shape), -1, 1)
     s_next = np.clip(s + 0.5 * a, -1, 1)
@@ -284,63 +310,48 @@ def toy_data(cfg: ToySettings, rng: np.random.Generator) -> dict[str, torch.Tens
             "next_obs": as_tensor(s_next[:, None])}
 
 
-def _mlp(inputs: int, hidden: int) -> torch.nn.Module:
-    return torch.nn.Sequential(torch.nn.Linear(inputs, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, hidden),
-                               torch.nn.ReLU(), torch.nn.Linear(hidden, 1))
-
-
-def toy_run(cfg: ToySettings, lam: float, seed: int) -> dict:
-    """Train Q (and V by expectile regression on dataset actions, as IQL / DMG) with DMG's target
-    y = r + gamma (lambda max_a' Q'(s', a') + (1 - lambda) V(s')); the max runs over the action grid, i.e. over
-    out-of-distribution actions. Returns the learned Q on the data, the true return of the greedy policy proxy
-    (mean reward), and whether the run diverged."""
-    torch.manual_seed(seed)
-    data = toy_data(cfg, np.random.default_rng(seed))
-    q_net, v_net = _mlp(2, cfg.hidden), _mlp(1, cfg.hidden)
-    q_target = _mlp(2, cfg.hidden)
+def toy_checks(cfg: ToySettings) -> pd.DataFrame:
+    """Train, for every (lambda, seed) at once (one ensemble member each), Q and V (expectile regression on
+    dataset actions, as IQL / DMG) with DMG's target y = r + gamma (lambda max_a' Q'(s', a') + (1 - lambda) V(s'));
+    the max runs over the whole action grid, i.e. over out-of-distribution actions. One row per member: the
+    learned Q on its data at the end and whether (and when) it diverged."""
+    members = [(lam, seed) for lam in cfg.lambdas for seed in cfg.seeds]
+    k = len(members)
+    data = [toy_data(cfg, seed) for _, seed in members]
+    stacked = {name: torch.stack([d[name] for d in data]) for name in data[0]}          # [K, N, ...]
+    lam = torch.tensor([m[0] for m in members], dtype=torch.float32)[:, None]          # [K, 1]
+    seeds = [1000 * i + seed for i, (_, seed) in enumerate(members)]
+    q_net, q_target = (EnsembleMLP(2, 1, (cfg.hidden, cfg.hidden), k, seeds) for _ in range(2))
     q_target.load_state_dict(q_net.state_dict())
+    q_target.requires_grad_(False)
+    v_net = EnsembleMLP(1, 1, (cfg.hidden, cfg.hidden), k, [s + 500 for s in seeds])
     q_opt, v_opt = (torch.optim.Adam(n.parameters(), lr=cfg.lr) for n in (q_net, v_net))
     grid = torch.linspace(-1, 1, cfg.action_grid)
-    generator = torch.Generator().manual_seed(seed)
+    generators = seed_generators(seeds)
     limit = DIVERGENCE_FACTOR * 1.0 / (1 - cfg.gamma)
-    q_mean = float("nan")
-    for step in range(cfg.steps):
-        idx = torch.randint(cfg.transitions, (cfg.batch,), generator=generator)
-        obs, act, rew, nxt = (data[k][idx] for k in ("obs", "act", "rew", "next_obs"))
+    diverged_at = torch.zeros(k, dtype=torch.long)
+    for step in range(1, cfg.steps + 1):
+        idx = sample_indices(generators, cfg.transitions, cfg.batch)                     # [K, B]
+        obs, act, nxt = (torch.take_along_dim(stacked[n], idx[..., None], dim=1) for n in ("obs", "act", "next_obs"))
+        rew = torch.take_along_dim(stacked["rew"], idx, dim=1)
         with torch.no_grad():
-            q_data = q_target(torch.cat([obs, act], 1)).squeeze(1)
-        diff = q_data - v_net(obs).squeeze(1)
-        v_loss = (torch.abs(cfg.expectile - (diff < 0).float()) * diff ** 2).mean()
-        v_opt.zero_grad()
-        v_loss.backward()
-        v_opt.step()
+            q_data = q_target(torch.cat([obs, act], -1)).squeeze(-1)
+        diff = q_data - v_net(obs).squeeze(-1)
+        minimise(v_opt, (torch.abs(cfg.expectile - (diff < 0).float()) * diff ** 2).mean(dim=1))
         with torch.no_grad():
-            pairs = torch.cat([nxt.repeat_interleave(len(grid), 0), grid.repeat(cfg.batch)[:, None]], 1)
-            generalised = q_target(pairs).view(cfg.batch, len(grid)).max(1).values
-            target = rew + cfg.gamma * (lam * generalised + (1 - lam) * v_net(nxt).squeeze(1))
-        q = q_net(torch.cat([obs, act], 1)).squeeze(1)
-        q_loss = ((q - target) ** 2).mean()
-        q_opt.zero_grad()
-        q_loss.backward()
-        q_opt.step()
-        with torch.no_grad():
-            for t, p in zip(q_target.parameters(), q_net.parameters()):
-                t.lerp_(p, cfg.tau)
-        q_mean = float(q.detach().mean())
-        if not np.isfinite(q_mean) or abs(q_mean) > limit:
-            return dict(lam=lam, seed=seed, q=q_mean, diverged=True, diverged_at=step + 1)
+            pairs = torch.cat([nxt.repeat_interleave(len(grid), 1), grid.repeat(cfg.batch)[None, :, None].expand(k, -1, 1)], -1)
+            generalised = q_target(pairs).view(k, cfg.batch, len(grid)).max(-1).values
+            target = rew + cfg.gamma * (lam * generalised + (1 - lam) * v_net(nxt).squeeze(-1))
+        q = q_net(torch.cat([obs, act], -1)).squeeze(-1)
+        minimise(q_opt, ((q - target) ** 2).mean(dim=1))
+        soft_update(q_target, q_net, cfg.tau)
+        q_mean = q.detach().mean(dim=1)
+        newly = (diverged_at == 0) & (~torch.isfinite(q_mean) | (q_mean.abs() > limit))
+        diverged_at[newly] = step
     with torch.no_grad():
-        q_data = float(q_net(torch.cat([data["obs"], data["act"]], 1)).mean())
-    return dict(lam=lam, seed=seed, q=q_data, diverged=False, diverged_at=0)
-
-
-def toy_checks(cfg: ToySettings) -> pd.DataFrame:
-    rows = []
-    for lam in cfg.lambdas:
-        for seed in cfg.seeds:
-            rows.append(toy_run(cfg, lam, seed))
-            log.info("figure-1 toy: lambda %g seed %d: %s", lam, seed, rows[-1])
-    return pd.DataFrame(rows)
+        learned = q_net(torch.cat([stacked["obs"], stacked["act"]], -1)).squeeze(-1).mean(dim=1)
+    return pd.DataFrame([dict(lam=lam_k, seed=seed, q=float(learned[i]), diverged=bool(diverged_at[i] > 0),
+                              diverged_at=int(diverged_at[i])) for i, (lam_k, seed) in enumerate(members)])
 
 
 # ---- outputs -----------------------------------------------------------------------------------------------------
