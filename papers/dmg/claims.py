@@ -219,93 +219,91 @@ CLAIMS = [dmg_beats_iql_and_td3bc, dmg_improves_in_sample_learners, dmg_gain_lar
 THEORY_TOLERANCE = 1e-9  # float64 rounding on values of order 1 / (1 - gamma)
 
 
-def _theory(results, name: str) -> pd.DataFrame:
-    path = results.dir / "theory" / f"{name}.csv"
-    return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+def _theory_claim(results, name: str, statement: str, table: str, judge) -> Claim:
+    """A claim over results/dmg/theory/<table>.csv: `judge(df)` gives (holds or a verdict, evidence)."""
+    path = results.dir / "theory" / f"{table}.csv"
+    if not path.is_file():
+        return Claim.not_run(name, statement, "results/dmg/theory not made (rule dmg_theory)")
+    outcome, evidence = judge(pd.read_csv(path))
+    return Claim(name, statement, outcome, evidence) if isinstance(outcome, str) else \
+        Claim.check(name, statement, outcome, evidence)
+
+
+def _contraction(operator: str, support: str):
+    def judge(df):
+        d = df[df["operator"] == operator]
+        worst, gamma = d["max_ratio"].max(), d["gamma"].iloc[0]
+        return worst <= gamma + THEORY_TOLERANCE, (
+            f"{d['mdp'].nunique()} random MDPs x {d.groupby(['epsilon', 'lam']).ngroups} (epsilon, lambda), sup norm "
+            f"over the {support} support: largest ||T Q1 - T Q2|| / ||Q1 - Q2|| {worst:.6f} vs gamma {gamma:g}")
+    return judge
 
 
 def lemma1_contraction(results) -> Claim:
-    name, statement = "lemma1_contraction", "Lemma 1: T_In is a gamma-contraction on the in-sample support (sup norm)."
-    df = _theory(results, "contraction")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
-    d = df[df["operator"] == "T_In"]
-    worst, gamma = d["max_ratio"].max(), d["gamma"].iloc[0]
-    return Claim.check(name, statement, worst <= gamma + THEORY_TOLERANCE,
-                       f"{len(d)} random MDPs: largest ||T Q1 - T Q2|| / ||Q1 - Q2|| {worst:.6f} vs gamma {gamma:g}")
+    return _theory_claim(results, "lemma1_contraction", "Lemma 1: T_In is a gamma-contraction on the in-sample "
+                         "support (sup norm).", "contraction", _contraction("T_In", "in-sample"))
 
 
 def theorem2_contraction(results) -> Claim:
-    name = "theorem2_contraction"
-    statement = "Theorem 2: T_DMG is a gamma-contraction on the mildly generalised support (sup norm)."
-    df = _theory(results, "contraction")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
-    d = df[df["operator"] == "T_DMG"]
-    worst, gamma = d["max_ratio"].max(), d["gamma"].iloc[0]
-    return Claim.check(name, statement, worst <= gamma + THEORY_TOLERANCE,
-                       f"{d['mdp'].nunique()} MDPs x {d.groupby(['epsilon', 'lam']).ngroups} (epsilon, lambda): "
-                       f"largest ratio {worst:.6f} vs gamma {gamma:g}")
+    return _theory_claim(results, "theorem2_contraction", "Theorem 2: T_DMG is a gamma-contraction on the mildly "
+                         "generalised support (sup norm).", "contraction", _contraction("T_DMG", "mildly generalised"))
+
+
+def _performance(df):
+    worst, q_gap = df["min_value_gap"].min(), df["min_q_gap_on_data"].min()
+    return worst >= -THEORY_TOLERANCE and q_gap >= -THEORY_TOLERANCE, (
+        f"{len(df)} (MDP, epsilon, lambda): min over states of V^pi_DMG - V^pi_In {worst:.3g}; min Q*_DMG - Q*_In "
+        f"on the data {q_gap:.3g}; mean value gain {df['mean_value_gap'].mean():.3g}")
 
 
 def theorem3_performance(results) -> Claim:
-    name = "theorem3_performance"
-    statement = ("Theorem 3: under oracle generalisation the greedy policy of DMG's fixed point is at least as good as "
-                 "the in-sample optimal policy in every state.")
-    df = _theory(results, "performance")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
-    worst = df["min_value_gap"].min()
-    return Claim.check(name, statement, worst >= -THEORY_TOLERANCE and df["min_q_gap_on_data"].min() >= -THEORY_TOLERANCE,
-                       f"{len(df)} (MDP, epsilon, lambda): min over states of V^pi_DMG - V^pi_In {worst:.3g}; "
-                       f"min Q*_DMG - Q*_In on the data {df['min_q_gap_on_data'].min():.3g}; "
-                       f"mean value gain {df['mean_value_gap'].mean():.3g}")
+    return _theory_claim(results, "theorem3_performance", "Theorem 3: under oracle generalisation the greedy policy "
+                         "of DMG's fixed point is at least as good as the in-sample optimal policy in every state.",
+                         "performance", _performance)
 
 
-def theorem4_overestimation(results) -> Claim:
-    name = "theorem4_overestimation"
-    statement = ("Theorem 4: with a K_Q-Lipschitz learned Q and worst-case generalisation, Q_In^k <= Q_DMG^k <= "
-                 "Q_In^k + lambda eps K_Q gamma (1 - gamma^k) / (1 - gamma), and the overestimation shrinks with "
-                 "epsilon and lambda.")
-    df = _theory(results, "overestimation")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
+def _overestimation(df):
     within = (df["min_gap"] >= -THEORY_TOLERANCE).all() and (df["max_gap"] <= df["bound"] + THEORY_TOLERANCE).all()
     last = df[df["k"] == df["k"].max()].pivot(index="epsilon", columns="lam", values="max_gap")
     tightens = bool((last.diff(axis=0).iloc[1:] >= -THEORY_TOLERANCE).all().all()
                     and (last.diff(axis=1).iloc[:, 1:] >= -THEORY_TOLERANCE).all().all())
     ratio = (df["max_gap"] / df["bound"]).where(df["bound"] > 0).max()
-    return Claim.check(name, statement, within and tightens,
-                       f"{len(df)} (epsilon, lambda, k): bound respected {within}; overestimation non-decreasing in "
-                       f"epsilon and lambda {tightens}; largest measured / bound {ratio:.3f}; K_Q {df['k_q'].iloc[0]:.3g}")
+    return bool(within and tightens), (
+        f"{len(df)} (epsilon, lambda, k): bound respected {bool(within)}; overestimation non-decreasing in epsilon "
+        f"and lambda {tightens}; largest measured / bound {ratio:.3f}; K_Q {df['k_q'].iloc[0]:.3g}")
+
+
+def theorem4_overestimation(results) -> Claim:
+    return _theory_claim(results, "theorem4_overestimation", "Theorem 4: with a K_Q-Lipschitz learned Q and "
+                         "worst-case generalisation, Q_In^k <= Q_DMG^k <= Q_In^k + lambda eps K_Q gamma (1 - gamma^k) "
+                         "/ (1 - gamma), and the overestimation shrinks with epsilon and lambda.", "overestimation",
+                         _overestimation)
+
+
+def _toy_trend(df):
+    """The toy's learned Q per lambda, judged as Figure 1's lambda_q claim (diverged seeds count as Q = +inf)."""
+    part = Claim.combine("toy", "", _q_trend(df.rename(columns={"lam": "value"}).assign(dataset="toy"), True))
+    return part.verdict, part.evidence
 
 
 def figure1_toy_q_grows(results) -> Claim:
-    """The toy's learned Q per lambda, judged as Figure 1's lambda_q claim (diverged seeds count as Q = +inf)."""
-    name = "toy_lambda_q"
-    statement = ("Figure 1's mechanism on a toy (neural Q, generalised max over out-of-distribution actions): learned "
-                 "Q grows with lambda.")
-    df = _theory(results, "figure1_toy")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
-    sweep = df.rename(columns={"lam": "value"}).assign(dataset="toy")
-    return Claim.combine(name, statement, _q_trend(sweep, increasing_in_value=True))
+    return _theory_claim(results, "toy_lambda_q", "Figure 1's mechanism on a toy (neural Q, generalised max over "
+                         "out-of-distribution actions): learned Q grows with lambda.", "figure1_toy", _toy_trend)
 
 
-def figure1_toy_diverges_at_one(results) -> Claim:
-    name = "toy_diverges_at_lambda_1"
-    statement = ("Figure 1's mechanism on a toy: training diverges at lambda = 1 and not at the smallest lambda "
-                 "(|mean Q| > 10 x max|r| / (1 - gamma)).")
-    df = _theory(results, "figure1_toy")
-    if df.empty:
-        return Claim.not_run(name, statement, "results/dmg/theory not made")
+def _toy_divergence(df):
     at_one, at_low = df[df["lam"] == df["lam"].max()], df[df["lam"] == df["lam"].min()]
     verdict = ("hold" if at_one["diverged"].all() and not at_low["diverged"].any() else
                "fail" if not at_one["diverged"].any() else "inconclusive")
-    return Claim(name, statement, verdict, f"diverged seeds: lambda {at_one['lam'].iloc[0]:g}: "
-                 f"{int(at_one['diverged'].sum())}/{len(at_one)}, lambda {at_low['lam'].iloc[0]:g}: "
-                 f"{int(at_low['diverged'].sum())}/{len(at_low)}; learned Q at lambda 1: "
-                 + ", ".join(f"{q:.3g}" for q in at_one["q"]))
+    return verdict, (f"diverged seeds: lambda {at_one['lam'].iloc[0]:g}: {int(at_one['diverged'].sum())}/{len(at_one)}, "
+                     f"lambda {at_low['lam'].iloc[0]:g}: {int(at_low['diverged'].sum())}/{len(at_low)}; learned Q at "
+                     "lambda 1: " + ", ".join(f"{q:.3g}" for q in at_one["q"]) + " (largest possible value 10)")
+
+
+def figure1_toy_diverges_at_one(results) -> Claim:
+    return _theory_claim(results, "toy_diverges_at_lambda_1", "Figure 1's mechanism on a toy: training diverges at "
+                         "lambda = 1 and not at the smallest lambda (|mean Q| > 10 x max|r| / (1 - gamma)).",
+                         "figure1_toy", _toy_divergence)
 
 
 CLAIMS += [lemma1_contraction, theorem2_contraction, theorem3_performance, theorem4_overestimation,

@@ -108,3 +108,24 @@ def test_figure1_toy_runs_every_lambda_and_seed():
     rows = theory.toy_checks(cfg)
     assert len(rows) == 4 and set(rows["lam"]) == {0.0, 1.0} and np.isfinite(rows["q"]).all()
     assert not rows["diverged"].any()
+
+
+def test_theory_claims_read_the_outputs(tmp_path):
+    import pandas as pd
+
+    from papers.dmg import claims
+    from shared.report import Results
+
+    results = Results(tmp_path, pd.DataFrame())
+    assert claims.lemma1_contraction(results).verdict == "not run"
+    (tmp_path / "theory").mkdir()
+    contraction = pd.DataFrame([dict(mdp=0, operator="T_In", epsilon=0.0, lam=0.0, max_ratio=0.95, gamma=0.9),
+                                dict(mdp=0, operator="T_DMG", epsilon=0.1, lam=0.5, max_ratio=0.89, gamma=0.9)])
+    contraction.to_csv(tmp_path / "theory" / "contraction.csv", index=False)
+    assert claims.lemma1_contraction(results).verdict == "fail"      # 0.95 > gamma: not a contraction
+    assert claims.theorem2_contraction(results).verdict == "hold"
+    toy = pd.DataFrame([dict(lam=lam, seed=s, q=q + 0.1 * s, diverged=div, diverged_at=0)
+                        for lam, q, div in ((0.0, 5.0, False), (0.5, 7.0, False), (1.0, 0.0, True)) for s in (0, 1)])
+    toy.to_csv(tmp_path / "theory" / "figure1_toy.csv", index=False)
+    assert claims.figure1_toy_q_grows(results).verdict == "hold"
+    assert claims.figure1_toy_diverges_at_one(results).verdict == "hold"
