@@ -13,6 +13,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
+from shared.goal_observations import FlattenGoalObservation, is_goal_space, register_robotics_envs
 from shared.runs import atomic_write_text
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -31,10 +32,13 @@ def member_seeds(seed: int | Sequence[int], n_members: int) -> list[int]:
 
 
 def make_env(env_id: str, max_episode_steps: int | None = None) -> gym.Env:
+    """gym.make; goal-conditioned (dict) observations, as AntMaze's, are flattened as the datasets are."""
+    register_robotics_envs(env_id)
     try:
-        return gym.make(env_id, max_episode_steps=max_episode_steps)
+        env = gym.make(env_id, max_episode_steps=max_episode_steps)
     except gym.error.Error as err:
         raise SystemExit(f"cannot make environment {env_id!r}: {err}") from None
+    return FlattenGoalObservation(env) if is_goal_space(env.observation_space) else env
 
 
 def evaluate_policy(act: Policy, env_id: str, n_members: int, episodes: int, seed: int | Sequence[int],

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from papers.dmg.settings import GROUPS, METHOD_NAMES, parse_variant
-from shared.report.results import OURS_COLUMNS, per_seed_rows
+from shared.provenance import machine_text
+from shared.report.results import MACHINE_COLUMN, OURS_COLUMNS, per_seed_rows
 from shared.runs import atomic_write_text
 
 SWEEP_ARTIFACTS = {"lambda": "figure1", "nu": "figure2"}
@@ -32,7 +33,7 @@ def table4_setting(final: dict) -> str:
 
 def rows_of_run(path: Path, final: dict, scale: str) -> list[dict]:
     group, dataset, variant = path.parts[-4], path.parts[-3], path.parts[-2]
-    base = {"data": final["data"], "scale": scale}
+    base = {"data": final["data"], "scale": scale, MACHINE_COLUMN: machine_text(final["machine"]) if "machine" in final else ""}
 
     def per_seed(artifact, setting, method, values, diverged):
         return per_seed_rows(artifact, setting, method, final["seeds"], values, diverged, **base)
@@ -96,7 +97,7 @@ def collect(paths: list[Path], scale: str, runtime_dataset: str) -> tuple[pd.Dat
         if (row := runtime_row(path, final, runtime_dataset)) is not None:
             runtime.append(row)
     ours += table6_from_table2(ours)
-    return (pd.DataFrame(ours, columns=list(OURS_COLUMNS)),
+    return (pd.DataFrame(ours, columns=[*OURS_COLUMNS, MACHINE_COLUMN]),
             pd.DataFrame(sweeps, columns=["sweep", "dataset", "value", "seed", "score", "q", "diverged"]),
             pd.DataFrame(runtime))
 

@@ -8,6 +8,7 @@
 Figures 1-2: final score and learned Q (min of the twin critics on dataset pairs, mean over the last logging
 window) per swept value, mean ± std over seeds, every diverged seed a red cross. Figure 3: hours per 1M updates
 measured on our hardware. Figures 4-6: normalised score vs step, mean ± std over seeds, one panel per dataset.
+Score axes span at least MIN_SCORE_SPAN normalised points, so seed noise is not magnified into a trend.
 A figure whose runs are not part of the active scale is drawn as a panel saying so.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import seaborn as sns
 from shared.report import figures as style
 from shared.report.figures import curves_figure, not_run
 
+MIN_SCORE_SPAN = 5.0  # normalised points: a narrower score axis would draw seed noise as a trend
 SWEEP_LABELS = {"lambda": ("mixture coefficient $\\lambda$ ($\\nu$ = 0.1)", False),
                 "nu": ("penalty coefficient $\\nu$ ($\\lambda$ = 0.25)", True)}
 
@@ -38,7 +40,7 @@ def sweep_figure(sweeps: pd.DataFrame, kind: str, out: Path) -> None:
     for j, dataset in enumerate(datasets):
         d = data[data["dataset"] == dataset]
         style.sweep(d, x="value", y="score", ax=axes[0, j], title=dataset, xlabel=xlabel,
-                    ylabel="normalised score", logx=logx)
+                    ylabel="normalised score", logx=logx, min_span=MIN_SCORE_SPAN)
         style.sweep(d, x="value", y="q", ax=axes[1, j], xlabel=xlabel, ylabel="learned Q", logx=logx)
         if (d["q"].abs() > 0).all() and d["q"].abs().max() / max(d["q"].abs().min(), 1e-9) > 100:
             axes[1, j].set_yscale("symlog")
@@ -91,7 +93,7 @@ def main(argv=None) -> None:
         runtime = pd.read_csv(args.runtime) if args.runtime.stat().st_size > 1 else pd.DataFrame()
         runtime_figure(runtime, args.out)
     else:
-        curves_figure(args.evals, args.title, args.out, args.why_empty)
+        curves_figure(args.evals, args.title, args.out, args.why_empty, min_span=MIN_SCORE_SPAN)
     print(f"wrote {args.out}")
 
 

@@ -1,13 +1,15 @@
 """The paper's qualitative claims (Sec. 6.2, App. 12.3) as checks over our ours.csv.
 
 Every check compares means over runs of Regret(K) (cumulative expected regret at the last episode) and states
-its tolerance in the statement. A claim whose cells were not run at this scale is "not run".
+its tolerance in the statement. A claim whose cells were not run at this scale is "not run". The Fig. 2(d) claims
+compare per run (paired t-test, shared.report.stats.compare), so a gap within the runs' noise is inconclusive.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from shared.report import Claim
+from shared.report.stats import compare
 
 UCRL, COMPLETE, OPTIMAL, PESSIMISTIC = "UCRL", "COMPLETE", "O-O UCRL-VTR (Optimal)", "O-O UCRL-VTR (Pessimistic)"
 
@@ -23,6 +25,13 @@ def _sweep(results, artifact: str, method: str, rule: str = "") -> pd.Series | N
     means = rows.groupby("setting")["value"].mean()
     means.index = [float(s.rsplit("=", 1)[1]) for s in means.index]
     return means.sort_index()
+
+
+def _paired(a, b, factor: float) -> tuple[list[float], list[float]]:
+    """Per-run values of cells a and b (CellStats) on the runs both have, b scaled by `factor`: the runs share
+    their MDP and random streams (common random numbers), so the comparison is paired."""
+    runs = sorted(set(a.seed_ids) & set(b.seed_ids))
+    return ([a.values[a.seed_ids.index(r)] for r in runs], [factor * b.values[b.seed_ids.index(r)] for r in runs])
 
 
 def _need(*series) -> bool:
@@ -83,22 +92,29 @@ def regret_falls_with_offline_sample_size(results) -> Claim:
 
 
 def never_much_above_the_better_of_online_and_pooling(results) -> Claim:
-    statement = ("O-O's Regret(K) is never much above min(UCRL, COMPLETE): <= 1.2 x min + 5 at every sweep point "
-                 "of Figs. 2(a), 2(b), 2(c).")
-    violations, checked = [], 0
+    statement = ("Our extrapolation, not a sentence of the paper (its safeguard is stated against UCRL only, "
+                 "line 93): O-O's Regret(K) is never much above min(UCRL, COMPLETE): <= 1.2 x min + 5 at every "
+                 "sweep point of Figs. 2(a), 2(b), 2(c). Decomposition of the gap at M_off = 5e5 in "
+                 "results/oo_lmdp/sensitivity/never_much_above_min.md.")
+    comparisons = []
     for artifact in ("fig2a", "fig2b", "fig2c"):
-        ours, online, pooled = (_sweep(results, artifact, m) for m in (OPTIMAL, UCRL, COMPLETE))
-        if not _need(ours, online, pooled):
-            continue
-        best = pd.concat([online, pooled], axis=1).min(axis=1)
-        for x in ours.index:
-            checked += 1
-            if ours[x] > 1.2 * best[x] + 5:
-                violations.append(f"{artifact} {x:g}: O-O {ours[x]:.1f} vs min {best[x]:.1f}")
-    if not checked:
+        settings = sorted(set(results.df.loc[results.df["artifact"] == artifact, "setting"]))
+        for setting in settings:
+            cells = {m: results.cell(artifact, setting, m) for m in (OPTIMAL, UCRL, COMPLETE)}
+            if any(c is None for c in cells.values()):
+                continue
+            best = min((UCRL, COMPLETE), key=lambda m: cells[m].mean)
+            ours, scaled = _paired(cells[OPTIMAL], cells[best], 1.2)
+            comparison = compare(ours, [x + 5 for x in scaled], paired=True)
+            comparisons.append((f"{artifact} {setting}", best, comparison))
+    if not comparisons:
         return Claim.not_run("never_much_above_min", statement, "figs 2(a)-(c) not run")
-    return Claim.check("never_much_above_min", statement, not violations,
-                       f"{checked} points; violations: {'; '.join(violations) or 'none'}")
+    decided = [c.decided for _, _, c in comparisons]
+    verdict = "fail" if "greater" in decided else "inconclusive" if None in decided else "hold"
+    others = [f"{point}: {c.text('O-O', f'1.2 x {best} + 5')}" for point, best, c in comparisons if c.decided != "less"]
+    return Claim("never_much_above_min", statement, verdict,
+                 f"{len(comparisons)} points, paired per run; {decided.count('less')} below beyond noise; "
+                 + ("; ".join(others) if others else "none above"))
 
 
 def complete_non_monotone_in_m_off(results) -> Claim:
@@ -128,9 +144,9 @@ def optimal_design_beats_pessimistic(results) -> Claim:
     optimal, pessimistic = (results.cell("fig2d", "K=10000", m) for m in (OPTIMAL, PESSIMISTIC))
     if optimal is None or pessimistic is None:
         return Claim.not_run("optimal_beats_pessimistic", statement, "fig2d (K=10000) not run")
-    return Claim.check("optimal_beats_pessimistic", statement, optimal.mean <= 0.8 * pessimistic.mean,
-                       f"Optimal {optimal.mean:.1f} ± {optimal.std:.1f}, Pessimistic {pessimistic.mean:.1f} "
-                       f"± {pessimistic.std:.1f} (n={optimal.n})")
+    optimal_runs, scaled = _paired(optimal, pessimistic, 0.8)
+    return Claim.compare("optimal_beats_pessimistic", statement, optimal_runs, scaled, "less",
+                         ("Optimal", "0.8 x Pessimistic"), paired=True)
 
 
 def both_designs_beat_online_only(results) -> Claim:
@@ -138,10 +154,11 @@ def both_designs_beat_online_only(results) -> Claim:
     cells = {m: results.cell("fig2d", "K=10000", m) for m in (UCRL, OPTIMAL, PESSIMISTIC)}
     if any(c is None for c in cells.values()):
         return Claim.not_run("designs_beat_ucrl", statement, "fig2d (K=10000) not run")
-    online = cells[UCRL].mean
-    holds = all(cells[m].mean <= 0.95 * online for m in (OPTIMAL, PESSIMISTIC))
-    return Claim.check("designs_beat_ucrl", statement, holds,
-                       f"UCRL {online:.1f}, Optimal {cells[OPTIMAL].mean:.1f}, Pessimistic {cells[PESSIMISTIC].mean:.1f}")
+    comparisons = []
+    for method, label in ((OPTIMAL, "Optimal"), (PESSIMISTIC, "Pessimistic")):
+        ours, scaled = _paired(cells[method], cells[UCRL], 0.95)
+        comparisons.append((compare(ours, scaled, paired=True), "less", (label, "0.95 x UCRL")))
+    return Claim.from_comparisons("designs_beat_ucrl", statement, comparisons)
 
 
 def shift_over_coverage_decides(results) -> Claim:

@@ -168,7 +168,10 @@ def _agent(group, lanes: _Lanes, mdps, points, stats, model, spec, constants, n_
         design = {"UCRL": None, PESSIMISTIC: "pessimistic"}.get(method, "optimal")
         grams.append(zero_gram if design is None else stats[j].gram[design])
         targets.append(zero_target if design is None else stats[j].target[design])
-    shift = np.array([points[j].delta if m in (OPTIMAL, PESSIMISTIC) else 0.0 for m, j in zip(lanes.method, lanes.point)])
+    # shift_in_radius false (a sensitivity setting, decompose.py) drops the shift term of gamma_k
+    keeps_shift = model.get("shift_in_radius", True)
+    shift = np.array([points[j].delta if m in (OPTIMAL, PESSIMISTIC) and keeps_shift else 0.0
+                      for m, j in zip(lanes.method, lanes.point)])
     mode = np.array([VTR_MODES[m] for m in lanes.method])
     return OOUCRLVTR(mdps, np.concatenate(grams), np.concatenate(targets), mode, bonus, shift, constants)
 

@@ -78,8 +78,9 @@ def curve_table(result: ExperimentResult) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def ours_rows(final: pd.DataFrame, figures: list[str], scale: str) -> pd.DataFrame:
-    """Long-format rows of results/oo_lmdp/ours.csv for the paper figures this experiment feeds."""
+def ours_rows(final: pd.DataFrame, figures: list[str], scale: str, machine: str = "") -> pd.DataFrame:
+    """Long-format rows of results/oo_lmdp/ours.csv for the paper figures this experiment feeds; `machine` names
+    the CPU the runs ran on (results are bit-identical on one machine type only)."""
     frames = []
     for artifact in figures:
         if artifact not in ARTIFACT_METHODS:
@@ -87,8 +88,8 @@ def ours_rows(final: pd.DataFrame, figures: list[str], scale: str) -> pd.DataFra
         rows = final[final["method"].isin(ARTIFACT_METHODS[artifact])]
         frames.append(pd.DataFrame(dict(artifact=artifact, setting=rows["setting"], method=rows["method"],
                                         seed=rows["run"], value=rows["regret"], diverged=False, data=DATA,
-                                        scale=scale)))
-    columns = ["artifact", "setting", "method", "seed", "value", "diverged", "data", "scale"]
+                                        scale=scale, machine=machine)))
+    columns = ["artifact", "setting", "method", "seed", "value", "diverged", "data", "scale", "machine"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
 from pathlib import Path
 
 from papers.oo_lmdp.cli import CONFIG, experiment_spec, load_scale
 from papers.oo_lmdp.experiments import run_experiment
 from papers.oo_lmdp import outputs
+from shared.provenance import machine_info, machine_text
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,12 +52,13 @@ def main(argv=None) -> None:
     outputs.write_csv(final, args.out / "final.csv")
     outputs.write_csv(outputs.summary_table(final), args.out / "summary.csv")
     outputs.write_csv(outputs.curve_table(result), args.out / "curves.csv")
-    outputs.write_csv(outputs.ours_rows(final, spec["figures"], args.scale), args.out / "cells.csv")
+    machine = machine_text(machine_info())
+    outputs.write_csv(outputs.ours_rows(final, spec["figures"], args.scale, machine), args.out / "cells.csv")
     outputs.write_arrays(result, args.runs_dir / f"{args.experiment}.npz")
     outputs.write_timing(result, args.out / "timing.json", {
         "experiment": args.experiment, "scale": args.scale, "runs": spec["runs"], "episodes": spec["episodes"],
         "probe_index_shift": settings["probe_index_shift"],
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared with other jobs)",
+        "machine": f"{machine} (shared with other jobs)",
     })
     logging.info("%s: wrote %s in %.1fs", args.experiment, args.out, result.seconds["total"])
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.data.episodes import Episode
+from shared.goal_observations import flatten_goal_observation
 
 
 def minari_root(root: str | Path) -> Path:
@@ -76,14 +77,14 @@ def read_metadata(path: Path) -> dict:
 
 def read_episodes(path: Path) -> list[Episode]:
     """Every episode of the Minari dataset in folder `path`. Dict observations (AntMaze) are flattened in D4RL's
-    order: [achieved_goal (x, y), observation]."""
+    order (shared/goal_observations.py), as the evaluation environments are."""
     from minari.dataset.minari_storage import MinariStorage
     storage = MinariStorage.read(path / "data")
     episodes = []
     for raw in storage.get_episodes(range(storage.total_episodes)):
         observations = raw["observations"]
         if isinstance(observations, dict):
-            observations = np.concatenate([observations["achieved_goal"], observations["observation"]], axis=-1)
+            observations = flatten_goal_observation(observations)
         episodes.append(Episode(np.asarray(observations, np.float32), np.asarray(raw["actions"], np.float32),
                                 np.asarray(raw["rewards"], np.float32), np.asarray(raw["terminations"], bool),
                                 np.asarray(raw["truncations"], bool)))

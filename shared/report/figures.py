@@ -34,6 +34,17 @@ def save(fig: plt.Figure, path: Path | str) -> Path:
     return Path(path)
 
 
+def ensure_min_span(ax, min_span: float | None) -> None:
+    """Widen the y axis to at least `min_span` around its centre, so a spread of noise is not zoomed into a
+    trend (a score axis of 0.02 points draws seed noise as a slope)."""
+    if not min_span:
+        return
+    low, high = ax.get_ylim()
+    if high - low < min_span:
+        centre = (low + high) / 2
+        ax.set_ylim(centre - min_span / 2, centre + min_span / 2)
+
+
 def _axes(ax):
     if ax is None:
         apply_style()
@@ -71,8 +82,10 @@ def learning_curves(
     title: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
+    min_span: float | None = None,
 ):
-    """Mean over seeds (one row per seed and x in `df`) with a ±1 std band per `hue` level.
+    """Mean over seeds (one row per seed and x in `df`) with a ±1 std band per `hue` level; the y axis spans at
+    least `min_span` (see ensure_min_span).
 
     `published` (columns x, y, hue and optionally `spread`) is drawn as stars, e.g. the paper's final scores
     placed at the last training step.
@@ -82,6 +95,7 @@ def learning_curves(
     sns.lineplot(data=df, x=x, y=y, hue=hue, errorbar="sd", ax=ax, palette=palette or None)
     _published_markers(ax, published, x, y, hue, palette)
     ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    ensure_min_span(ax, min_span)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
@@ -99,9 +113,11 @@ def sweep(
     xlabel: str | None = None,
     ylabel: str | None = None,
     logx: bool = False,
+    min_span: float | None = None,
 ):
     """Final score against a swept parameter: mean ± std over the seeds that did not diverge, per-seed dots,
-    and a red cross on the x axis for every diverged seed (so divergence is visible, not a gap).
+    and a red cross on the x axis for every diverged seed (so divergence is visible, not a gap); the y axis
+    spans at least `min_span` (see ensure_min_span).
     """
     ax = _axes(ax)
     palette = _palette(df, published, hue)
@@ -120,6 +136,7 @@ def sweep(
     if logx:
         ax.set_xscale("log")
     ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    ensure_min_span(ax, min_span)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
@@ -144,8 +161,9 @@ def read_curves(paths: list[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str) -> None:
-    """Normalised score vs step from eval.csv files, mean ± std over seeds, one panel per dataset."""
+def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str, min_span: float | None = None) -> None:
+    """Normalised score vs step from eval.csv files, mean ± std over seeds, one panel per dataset; each score
+    axis spans at least `min_span` (see ensure_min_span)."""
     data = read_curves(paths)
     if data.empty:
         return not_run(out, title, why_empty)
@@ -157,7 +175,7 @@ def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str) -> N
     hue = "variant" if data["variant"].nunique() > 1 else None
     for ax, dataset in zip(axes.flat, datasets):
         learning_curves(data[data["dataset"] == dataset], x="step", y="score", hue=hue, ax=ax,
-                              title=dataset, xlabel="step", ylabel="normalised score")
+                        title=dataset, xlabel="step", ylabel="normalised score", min_span=min_span)
     for ax in list(axes.flat)[len(datasets):]:
         ax.axis("off")
     fig.tight_layout()

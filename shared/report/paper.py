@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from shared.report import tables
-from shared.report.claim import Claim, run_claims
+from shared.report.claim import CLAIM_RULE, Claim, run_claims
 from shared.report.diff import VERDICT_RULE, DiffRow, diff_paper, ours_only_rows, unmatched_cells
 from shared.report.published import Published, load_published
 from shared.report.results import Results
@@ -60,6 +60,17 @@ class PaperReport:
     def claims_failed(self) -> list[Claim]:
         return [claim for claim in self.claims if claim.verdict == "fail"]
 
+    @property
+    def claims_inconclusive(self) -> list[Claim]:
+        return [claim for claim in self.claims if claim.verdict == "inconclusive"]
+
+    def claims_text(self) -> str:
+        """'3/8 hold, 2 inconclusive': how many claims hold, and how many the seeds' noise leaves open."""
+        if not self.claims:
+            return "none checked"
+        open_ = len(self.claims_inconclusive)
+        return f"{self.claims_hold}/{len(self.claims)} hold" + (f", {open_} inconclusive" if open_ else "")
+
     def regenerated(self, artifact_id: str) -> bool:
         """A table counts as regenerated when one of its cells ran; a figure when its PNG exists."""
         artifact = self.published.artifact(artifact_id)
@@ -79,7 +90,8 @@ class PaperReport:
             ours = self.results.data_used()  # a figure drawn from run logs, not from ours.csv cells
         ours = ours or "no run"
         return (f"paper: {self.slug} ({artifact.source}); paper's data: {artifact.data}; our data: {ours}; "
-                f"scale: {self.scale}; score: {artifact.score_kind}, {artifact.checkpoint} checkpoint")
+                f"scale: {self.scale}; score: {artifact.score_kind}, {artifact.checkpoint} checkpoint; "
+                f"machine: {self.results.machines()}")
 
     @property
     def scale(self) -> str:
@@ -89,7 +101,7 @@ class PaperReport:
         counts = self.verdicts
         breakdown = ", ".join(f"{counts[v]} {v}" for v in ("match", "differs", "different data", "diverged", "not run")
                               if counts[v])
-        claims = (f"{self.claims_hold}/{len(self.claims)} claims hold" if self.claims else "no claims checked")
+        claims = (f"claims: {self.claims_text()}" if self.claims else "no claims checked")
         cells = (f"{len(self.rows)} published cells: {self.cells_run} run, {self.cells_within} within tolerance "
                  f"({breakdown})" if self.rows else "the paper gives no numbers (claims only)")
         return (f"{cells}; {claims}; {self.artifacts_regenerated}/{len(self.published.artifacts)} "
@@ -156,6 +168,7 @@ def metrics(report: PaperReport) -> dict:
         "verdicts": {v: report.verdicts[v] for v in ("match", "differs", "different data", "diverged", "not run")},
         "claims_total": len(report.claims),
         "claims_hold": report.claims_hold,
+        "claims_inconclusive": len(report.claims_inconclusive),
         "artifacts_regenerated": report.artifacts_regenerated,
         "ours_mean": {f"{r.artifact}/{r.setting}/{r.method}": _value(r.ours_mean) for r in report.rows},
     }
@@ -167,9 +180,10 @@ def _escape_md(text: str) -> str:
 
 def diff_markdown(report: PaperReport) -> str:
     p = report.published
-    lines = [f"# Diff: {p.title} (`{p.paper}`)", "", f"Source: `{p.source}`. Scale: **{report.scale}**.", "",
+    lines = [f"# Diff: {p.title} (`{p.paper}`)", "", f"Source: `{p.source}`. Scale: **{report.scale}**. "
+             f"Machine: {report.results.machines()}.", "",
              f"**Summary:** {report.summary()}.", "", VERDICT_RULE, ""]
-    lines += ["## Claims", ""]
+    lines += ["## Claims", "", CLAIM_RULE, ""]
     if report.claims:
         lines += ["| Claim | Verdict | Evidence |", "|---|---|---|"]
         lines += [f"| **{_escape_md(c.name)}**: {_escape_md(c.statement)} | {c.verdict} | {_escape_md(c.evidence)} |"

@@ -12,6 +12,7 @@ import pandas as pd
 from shared.report import stats
 
 OURS_COLUMNS = ("artifact", "setting", "method", "seed", "value", "diverged", "data", "scale")
+MACHINE_COLUMN = "machine"  # optional: the CPU (and torch's CPU capability) a row's run ran on
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def read_ours(path: Path) -> pd.DataFrame:
     if not Path(path).exists():
         dtypes = {"seed": int, "value": float, "diverged": bool}
         return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in OURS_COLUMNS})
-    df = pd.read_csv(path, dtype={"artifact": str, "setting": str, "method": str, "data": str, "scale": str})
+    df = pd.read_csv(path, dtype={"artifact": str, "setting": str, "method": str, "data": str, "scale": str,
+                                  MACHINE_COLUMN: str})
     missing = [column for column in OURS_COLUMNS if column not in df.columns]
     if missing:
         raise SystemExit(f"{path}: missing columns {missing} (expected {list(OURS_COLUMNS)})")
@@ -120,6 +122,16 @@ class Results:
             rows = rows[rows["method"] == method]
         labels = sorted(set(rows["data"].dropna()))
         return "; ".join(labels) if labels else None
+
+    def machines(self) -> str:
+        """The machines our runs ran on ('; '-joined), or a note that the runs did not record one: results are
+        bit-identical on one machine type only, so a report says where its numbers came from."""
+        if MACHINE_COLUMN not in self.df.columns:
+            return "not recorded by these runs"
+        labels = sorted(set(self.df[MACHINE_COLUMN].dropna()) - {""})
+        unrecorded = self.df[MACHINE_COLUMN].isna().any() or (self.df[MACHINE_COLUMN] == "").any()
+        return "; ".join(labels + (["not recorded for some runs"] if unrecorded and labels else [])) or \
+            "not recorded by these runs"
 
     def scale(self) -> str | None:
         labels = sorted(set(self.df["scale"].dropna()))

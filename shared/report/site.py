@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.report import tables
+from shared.report.claim import CLAIM_RULE
 from shared.report.diff import VERDICT_RULE, DiffRow
 from shared.report.paper import PaperReport
 
@@ -15,7 +16,7 @@ from shared.report.paper import PaperReport
 KNOWN_PAPERS = ("dmg", "dromo", "combo", "ovr", "oo_lmdp")
 
 VERDICT_CLASS = {"match": "ok", "differs": "bad", "different data": "data", "diverged": "div", "not run": "nr",
-                 "hold": "ok", "fail": "bad", "ours only": ""}
+                 "hold": "ok", "fail": "bad", "inconclusive": "data", "ours only": ""}
 
 
 @dataclass(frozen=True)
@@ -65,24 +66,31 @@ def readme(statuses: list[PaperStatus]) -> str:
         "`snakemake --cores all` (scale from `config/config.yaml`), or only this overview with "
         "`python -m shared.report report` once the papers' `ours.csv` exist.",
         "",
-        "| Paper | Artifacts regenerated | Published cells run | Cells within tolerance | Verdicts | Claims holding | Scale | Data |",
-        "|---|--:|--:|--:|---|--:|---|---|",
+        "Reproducibility as measured: a re-run gives bit-identical numbers on the same machine type, not across CPU "
+        "types (another SIMD path rounds float32 differently and training amplifies it), so each paper names the "
+        "machine its runs came from, and a claim decided by differences within the seeds' noise is *inconclusive*.",
+        "",
+        "| Paper | Artifacts regenerated | Published cells run | Cells within tolerance | Verdicts | Claims | Scale | Data | Machine |",
+        "|---|--:|--:|--:|---|--:|---|---|---|",
     ]
     for status in statuses:
         r = status.report
         if r is None:
-            lines.append(f"| {status.slug} | not started | | | | | | |")
+            lines.append(f"| {status.slug} | not started | | | | | | | |")
             continue
-        claims = f"{r.claims_hold}/{len(r.claims)}" if r.claims else "none checked"
+        claims = r.claims_text()
         lines.append(
             f"| [{r.slug}]({r.slug}/diff.md): {r.published.title} | {r.artifacts_regenerated}/{len(r.published.artifacts)} "
             f"| {r.cells_run}/{len(r.rows)} | {_within(r)} | {_verdict_counts(r)} | {claims} "
-            f"| {r.scale} | {_data_used(r)} |"
+            f"| {r.scale} | {_data_used(r)} | {r.results.machines()} |"
         )
-    failing = [(s.slug, c) for s in statuses if s.report for c in s.report.claims_failed]
-    if failing:
-        lines += ["", "## Failing claims", ""] + [f"- **{slug}** {c.name}: {c.statement} ({c.evidence})" for slug, c in failing]
-    lines += ["", VERDICT_RULE, ""]
+    for title, pick in (("Failing claims", "claims_failed"), ("Inconclusive claims (within the seeds' noise)",
+                                                              "claims_inconclusive")):
+        listed = [(s.slug, c) for s in statuses if s.report for c in getattr(s.report, pick)]
+        if listed:
+            lines += ["", f"## {title}", ""] + [f"- **{slug}** {c.name}: {c.statement} ({c.evidence})"
+                                                for slug, c in listed]
+    lines += ["", VERDICT_RULE, "", CLAIM_RULE, ""]
     return "\n".join(lines)
 
 
@@ -162,7 +170,8 @@ def _figure_html(report: PaperReport, artifact, html_dir: Path) -> str:
 def _paper_html(report: PaperReport, html_dir: Path) -> str:
     p = report.published
     parts = [f'<h2 id="{_e(p.paper)}">{_e(p.paper)}: {_e(p.title)}</h2>',
-             f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}</p>',
+             f'<p class="meta">source {_e(p.source)}; scale <b>{_e(report.scale)}</b>; data {_e(_data_used(report))}; '
+             f'machine {_e(report.results.machines())}</p>',
              f"<p><b>Summary:</b> {_e(report.summary())}.</p>",
              "<p>Artifacts: " + " · ".join(f'<a href="#{_e(p.paper)}-{_e(a.id)}">{_e(a.id)}</a>' for a in p.artifacts)
              + "</p>", "<h3>Claims</h3>"]
@@ -201,13 +210,13 @@ def _status_html(statuses: list[PaperStatus]) -> str:
         if r is None:
             rows.append(f'<tr><td>{_e(status.slug)}</td><td colspan=8 class="nr">not started</td></tr>')
             continue
-        claims = f"{r.claims_hold}/{len(r.claims)}" if r.claims else "none checked"
+        claims = r.claims_text()
         rows.append(f'<tr><td><a href="#{_e(r.slug)}">{_e(r.slug)}</a></td><td>{_e(r.published.title)}</td>'
                     f"<td class=num>{r.artifacts_regenerated}/{len(r.published.artifacts)}</td>"
                     f"<td class=num>{_within(r)}</td><td class=num>{r.cells_run}/{len(r.rows)}</td><td>{_e(_verdict_counts(r))}</td>"
                     f"<td class=num>{claims}</td><td>{_e(r.scale)}</td><td>{_e(_data_used(r))}</td></tr>")
     return ("<table><tr><th>Paper</th><th>Title</th><th>Artifacts regenerated</th><th>Within tolerance / run</th><th>Published cells run</th>"
-            "<th>Verdicts</th><th>Claims holding</th><th>Scale</th><th>Data</th></tr>" + "".join(rows) + "</table>")
+            "<th>Verdicts</th><th>Claims</th><th>Scale</th><th>Data</th></tr>" + "".join(rows) + "</table>")
 
 
 def page(statuses: list[PaperStatus], html_dir: Path) -> str:
@@ -216,7 +225,8 @@ def page(statuses: list[PaperStatus], html_dir: Path) -> str:
     nav = "".join(f'<a href="#{_e(r.slug)}">{_e(r.slug)}</a>' for r in built)
     legend = "".join(f'<span class="badge {VERDICT_CLASS[v]}">{v}</span>'
                      for v in ("match", "differs", "different data", "diverged", "not run"))
-    rule = re.sub(r"\*(.+?)\*", r"<i>\1</i>", re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(VERDICT_RULE)))
+    rule, claim_rule = (re.sub(r"\*(.+?)\*", r"<i>\1</i>", re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", _e(text)))
+                        for text in (VERDICT_RULE, CLAIM_RULE))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Offline-RL replications: does each paper's result hold?</title>
 <style>{STYLE}</style></head><body><main>
@@ -226,6 +236,7 @@ def page(statuses: list[PaperStatus], html_dir: Path) -> str:
 {_status_html(statuses)}
 <p class="legend">{legend}</p>
 <p class="rule">{rule}</p>
+<p class="rule">{claim_rule}</p>
 {''.join(_paper_html(r, html_dir) for r in built)}
 </main></body></html>
 """

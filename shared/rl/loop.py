@@ -28,6 +28,7 @@ import torch
 from tqdm import tqdm
 
 from shared.rl import streams
+from shared.provenance import machine_info
 from shared.runs import Run, atomic_write_text
 
 EVAL_FIELDS = ("step", "seed", "return", "score", "diverged")
@@ -173,7 +174,8 @@ def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *
 
     _write_eval_csv(run.dir / "eval.csv", eval_rows)
     result = LoopResult(seeds, settings, run, eval_rows, last_stats, train_seconds, describe)
-    final = (summarise or offline_summary)(result)
+    # The machine goes with every result: runs are bit-identical on one CPU type only.
+    final = {**(summarise or offline_summary)(result), "machine": machine_info()}
     run.write_json("final.json", final)
     return final
 

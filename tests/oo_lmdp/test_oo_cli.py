@@ -3,14 +3,16 @@ import pandas as pd
 import pytest
 
 from papers.oo_lmdp import collect, plot, run_figure
-from shared.report.results import OURS_COLUMNS
+from shared.provenance import machine_info, machine_text
+from shared.report.results import MACHINE_COLUMN, OURS_COLUMNS
 
 
 def test_tiny_experiment_writes_contract_rows_and_a_figure(tmp_path):
     run_figure.main(["--experiment", "fig2a", "--scale", "tiny", "--out", str(tmp_path / "fig2a"),
                      "--runs-dir", str(tmp_path / "runs")])
     cells = pd.read_csv(tmp_path / "fig2a" / "cells.csv")
-    assert tuple(cells.columns) == OURS_COLUMNS
+    assert tuple(cells.columns) == (*OURS_COLUMNS, MACHINE_COLUMN)
+    assert set(cells[MACHINE_COLUMN]) == {machine_text(machine_info())}  # the CPU of the run, for the report
     assert set(cells["artifact"]) == {"fig2a", "fig4a"}
     assert set(cells.loc[cells["artifact"] == "fig2a", "method"]) == {"UCRL", "COMPLETE", "O-O UCRL-VTR (Optimal)"}
     assert len(cells[cells["artifact"] == "fig4a"]) == 2 * 2 * 5  # settings x runs x methods

@@ -40,3 +40,22 @@ def test_learning_curves_band_is_mean_plus_minus_std():
     expected = [1.0 - np.sqrt(2), 1.0 + np.sqrt(2), 3.0 - np.sqrt(8), 3.0 + np.sqrt(8)]
     assert np.allclose(sorted(set(np.round(band, 9))), sorted(np.round(expected, 9)))
     plt.close(ax.figure)
+
+
+def test_score_axis_keeps_a_minimum_span_so_noise_is_not_zoomed_into_a_trend():
+    figures.apply_style()
+    flat = pd.DataFrame({"lam": [0.0, 0.0, 0.25, 0.25, 1.0, 1.0], "score": [1.79, 1.80, 1.78, 1.79, 1.78, 1.78]})
+    fig, ax = plt.subplots()
+    figures.sweep(flat, "lam", "score", ax=ax, min_span=5.0)
+    low, high = ax.get_ylim()
+    assert abs((high - low) - 5.0) < 1e-9
+    assert low < 1.78 and high > 1.80  # the data stay in view, centred
+    wide = flat.assign(score=flat["score"] * 10)
+    fig2, (ax2, plain) = plt.subplots(1, 2)
+    figures.sweep(wide, "lam", "score", ax=ax2, min_span=0.05)
+    figures.sweep(wide, "lam", "score", ax=plain)
+    assert ax2.get_ylim() == plain.get_ylim()  # a span already wider is left to matplotlib
+    fig3, ax3 = plt.subplots()
+    figures.learning_curves(flat.rename(columns={"lam": "step"}), "step", "score", ax=ax3, min_span=5.0)
+    assert ax3.get_ylim()[1] - ax3.get_ylim()[0] >= 5.0 - 1e-9
+    plt.close("all")

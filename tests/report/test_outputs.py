@@ -73,3 +73,14 @@ def test_bad_ours_csv_is_one_clear_line(synth):
     ours.drop(columns=["diverged"]).to_csv(results / "synth" / "ours.csv", index=False)
     with pytest.raises(SystemExit, match=r"ours\.csv: missing columns \['diverged'\]"):
         run("diff", "--paper", "synth", "--papers-dir", str(papers), "--results-dir", str(results))
+
+
+def test_the_report_names_the_machine_when_runs_record_one(tmp_path):
+    from shared.report.results import Results, read_ours
+    rows = "artifact,setting,method,seed,value,diverged,data,scale{extra}\n" \
+           "t,s,M,0,1.0,False,d,quick{m0}\nt,s,M,1,2.0,False,d,quick{m1}\n"
+    (tmp_path / "ours.csv").write_text(rows.format(extra="", m0="", m1=""))
+    assert Results(tmp_path).machines() == "not recorded by these runs"
+    (tmp_path / "ours.csv").write_text(rows.format(extra=",machine", m0=",AMD EPYC (torch AVX2)", m1=","))
+    assert read_ours(tmp_path / "ours.csv")["machine"].tolist()[0] == "AMD EPYC (torch AVX2)"
+    assert Results(tmp_path).machines() == "AMD EPYC (torch AVX2); not recorded for some runs"
