@@ -26,6 +26,7 @@ import torch
 
 from papers.dmg.train import AlgoSpec, Q_LIMIT_FACTOR, build_config, data_label, env_max_action
 from papers.ovr.algorithm import BCQOVR, OVRConfig
+from shared.data.catalog import parse_d4rl_name
 from shared.baselines.bcq import BCQ, BCQConfig
 from shared.rl.offline_loop import LoopSettings, prepare_transitions, train_offline
 from shared.runs import Run, atomic_write_text
@@ -43,7 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m papers.ovr.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--algo", required=True, choices=sorted(ALGOS))
-    p.add_argument("--dataset", required=True, help="D4RL-style name, e.g. hopper-medium-replay (= v0 'mixed')")
+    p.add_argument("--dataset", required=True,
+                   help="D4RL-style name, e.g. hopper-medium-replay; with --source d4rl a -v0 suffix reads the paper's "
+                        "D4RL v0 files (hopper-mixed-v0 = hopper-medium-replay-v0)")
     p.add_argument("--source", default="generated", choices=["generated", "minari", "d4rl"])
     p.add_argument("--data-root", default=None, help="dataset root (default: data/ under the repo)")
     p.add_argument("--seeds", type=int, nargs="+", required=True, help="seeds trained together in one process")
@@ -104,7 +107,8 @@ def main(argv=None) -> dict:
 
     command = " ".join(["python -m papers.ovr.train", *(sys.argv[1:] if argv is None else argv)])
     describe = {"algo": args.algo, "dataset": args.dataset, "source": args.source, "env_id": dataset.env_id,
-                "data": data_label(args.source, dataset), "device": args.device,
+                "data": (f"D4RL {parse_d4rl_name(args.dataset)[1]}" if args.source == "d4rl"
+                         else data_label(args.source, dataset)), "device": args.device,
                 "reward_noise_std": args.reward_noise_std, "reward_noise_seed": args.reward_noise_seed,
                 "config": dataclasses.asdict(config), "command": command}
     run = Run(args.out, args.seeds)
