@@ -13,14 +13,6 @@ OVR_RUNS = f"{OVR_RESULTS}/runs"
 OVR_SOURCE = config["data"]["source"]
 OVR_DATA_ROOT = config["data_root"]
 OVR_RUN_DIRS = ovr_settings.run_dirs(OVR, OVR_RUNS)
-# With data.source d4rl the paper's D4RL v0 files are read (fetched beforehand: python -m shared.data fetch
-# hopper-mixed-v0 --source d4rl); run folders keep the v2-era names (mixed = medium-replay).
-OVR_D4RL_VERSION = OVR.get("d4rl_version", "v0")
-
-
-def ovr_data_name(dataset):
-    return f"{dataset}-{OVR_D4RL_VERSION}" if OVR_SOURCE == "d4rl" else dataset
-
 OVR_FIGURE_RUNS = {
     "1": OVR_RUN_DIRS["table1"],
     "2": ovr_settings.figure2_dirs(OVR, OVR_RUNS),
@@ -37,12 +29,12 @@ OVR_FIGURE_TITLES = {
 rule ovr_train:
     """All seeds of one (group, dataset, method) in one process; resumes from its checkpoint if killed."""
     input:
-        lambda wc: [dataset_target(ovr_data_name(wc.dataset), OVR_SOURCE, OVR_DATA_ROOT)],
+        lambda wc: [dataset_target(ovr_settings.data_name(OVR, OVR_SOURCE, wc.dataset), OVR_SOURCE, OVR_DATA_ROOT)],
     output:
         final=f"{OVR_RUNS}/{{group}}/{{dataset}}/{{variant}}/final.json",
         evals=f"{OVR_RUNS}/{{group}}/{{dataset}}/{{variant}}/eval.csv",
     params:
-        args=lambda wc: shlex.join(ovr_settings.run_args(OVR, wc.group, ovr_data_name(wc.dataset), wc.variant)
+        args=lambda wc: shlex.join(ovr_settings.run_args(OVR, wc.group, ovr_settings.data_name(OVR, OVR_SOURCE, wc.dataset), wc.variant)
                                    + ["--source", OVR_SOURCE, "--data-root", OVR_DATA_ROOT]),
     wildcard_constraints:
         group="|".join(ovr_settings.GROUPS),

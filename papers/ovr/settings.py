@@ -30,6 +30,12 @@ def lambda_variant(value: float) -> str:
     return f"bcq_ovr-lam{value:g}"
 
 
+def data_name(cfg: dict, source: str, dataset: str) -> str:
+    """The dataset name to load: with source d4rl the paper's D4RL v0 files (fetched beforehand with
+    python -m shared.data fetch hopper-mixed-v0 --source d4rl); run folders keep the v2-era names."""
+    return f"{dataset}-{cfg.get('d4rl_version', 'v0')}" if source == "d4rl" else dataset
+
+
 def run_args(cfg: dict, group: str, dataset: str, variant: str) -> list[str]:
     """The train CLI's arguments of one run, without --out."""
     algo, swept = parse_variant(variant)
