@@ -21,7 +21,7 @@ import torch
 
 from papers.ovr.dice import DualDICE, episode_starts
 from shared.baselines.bcq import BCQ, BCQConfig
-from shared.nets import seed_generators
+from shared.nets import sample_indices, seed_generators
 
 REWARD_FORMS = ("printed", "corrected", "none")
 NORMALISE_EPS = 1e-6
@@ -77,8 +77,7 @@ class BCQOVR(BCQ):
         starts = episode_starts(data.observations, data.next_observations, data.terminals)
         self.dice.set_initial_states(data.observations[starts])
         for _ in range(self.config.dice_setup_steps):
-            idx = torch.stack([torch.randint(len(data), (self.config.dice_batch_size,), generator=g)
-                               for g in self.dice.generators]).to(self.device)
+            idx = sample_indices(self.dice.generators, len(data), self.config.dice_batch_size, self.device)
             self.ratio_step(data.sample(idx))
 
     @torch.no_grad()

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 
 import torch
 
-from shared.nets import EnsembleMLP, minimise, seed_generators
-
-DICE_SEED_OFFSET = 53_000
+from shared.nets import EnsembleMLP, adam, minimise, sample_indices
+from shared.rl import streams
 
 
 def episode_starts(observations: torch.Tensor, next_observations: torch.Tensor, terminals: torch.Tensor
@@ -32,9 +31,9 @@ class DualDICE:
     def __init__(self, obs_dim: int, act_dim: int, seeds: Sequence[int], discount: float,
                  hidden: Sequence[int] = (256, 256), lr: float = 3e-4, device: str = "cpu"):
         self.nu_dice = EnsembleMLP(obs_dim + act_dim, 1, hidden, len(seeds),
-                                   [s + DICE_SEED_OFFSET for s in seeds]).to(device)
-        self.opt = torch.optim.Adam(self.nu_dice.parameters(), lr=lr)
-        self.generators = seed_generators([s + DICE_SEED_OFFSET for s in seeds])
+                                   streams.stream_seeds("ratio_init", seeds)).to(device)
+        self.opt = adam(self.nu_dice.parameters(), lr)
+        self.generators = streams.generators("ratio", seeds, device)
         self.discount, self.device = discount, device
         self.initial_obs: torch.Tensor | None = None
 
@@ -47,8 +46,7 @@ class DualDICE:
         """[K, B, obs] initial states, member k's drawn from its own generator."""
         if self.initial_obs is None:
             raise RuntimeError("DualDICE.set_initial_states must be called before training")
-        idx = torch.stack([torch.randint(len(self.initial_obs), (batch_size,), generator=g)
-                           for g in self.generators]).to(self.device)
+        idx = sample_indices(self.generators, len(self.initial_obs), batch_size, self.device)
         return self.initial_obs[idx]
 
     def nu(self, obs: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
@@ -77,11 +75,10 @@ class DualDICE:
 
     def state_dict(self) -> dict:
         return {"nu_dice": self.nu_dice.state_dict(), "opt": self.opt.state_dict(),
-                "generators": [g.get_state() for g in self.generators], "initial_obs": self.initial_obs}
+                "generators": streams.get_states(self.generators), "initial_obs": self.initial_obs}
 
     def load_state_dict(self, state: dict) -> None:
         self.nu_dice.load_state_dict(state["nu_dice"])
         self.opt.load_state_dict(state["opt"])
-        for g, s in zip(self.generators, state["generators"]):
-            g.set_state(s)
+        streams.set_states(self.generators, state["generators"])
         self.initial_obs = state["initial_obs"]

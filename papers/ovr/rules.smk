@@ -104,10 +104,10 @@ rule ovr_all:
 
 
 rule ovr_benchmark:
-    """BCQ and BCQ+OVR updates/s at K = 1 and 5 seeds (CUDA too when present). Timing: run it on purpose."""
+    """BCQ and BCQ+OVR updates/s at K = 1 and 5 seeds on CPU (the engine's benchmark). Timing: run it on purpose."""
     output:
         f"{OVR_RESULTS}/benchmark.json",
     log:
         f"{OVR_RESULTS}/logs/benchmark.log",
     shell:
-        "python -m papers.ovr.benchmark --steps 30 --out {output} > {log} 2>&1"
+        "python -m shared.bench --algos bcq bcq_ovr --seeds 1 5 --steps 20 --out {output} > {log} 2>&1"

@@ -43,7 +43,7 @@ def run_args(cfg: dict, group: str, dataset: str, variant: str) -> list[str]:
     if algo in ("bcq_iw",):
         values.pop("ovr_lambda", None)   # importance weighting alone: no reward augmentation
     args = ["--algo", algo, "--dataset", dataset, "--seeds", *[str(s) for s in cfg["seeds"]],
-            "--steps", str(cfg["steps"]), "--eval-every", str(min(cfg["eval"]["every"], cfg["steps"])),
+            "--steps", str(cfg["steps"]), "--batch-size", str(cfg.get("batch_size", 100)), "--eval-every", str(min(cfg["eval"]["every"], cfg["steps"])),
             "--eval-episodes", str(cfg["eval"]["episodes"]), "--log-every", str(cfg["log_every"])]
     if group == "noise":
         args += ["--reward-noise-std", str(cfg["noise"]["std"]), "--reward-noise-seed", str(cfg["noise"]["seed"])]

@@ -6,7 +6,9 @@ Per update, in the authors' order:
           over n_target_samples = 10 actions a'_j = perturb'(s', G(s')) (target perturbation network)
   actor:  perturbation xi(s, a) = phi max_action tanh(MLP(s, a)), a + xi clamped; loss -Q1(s, perturb(s, G(s)))
   target: Polyak averaging of the critics and the perturbation network every update (rate 0.005)
-Acting: n_action_samples = 100 candidates perturb(s, G(s)), the one with the largest Q1 is taken.
+Acting: n_action_samples = 100 candidates perturb(s, G(s)), the one with the largest Q1 is taken. The authors draw
+fresh latents at every call (act(deterministic=False)); the evaluation policy (deterministic=True, the protocol's
+default) uses 100 clipped latents drawn once per seed, so it is one fixed policy.
 Decoder samples use z ~ N(0, I) clipped to [-0.5, 0.5]; encoder log-std is clamped to [-4, 15]. No state
 normalisation, lr 1e-3 for every network, batch 100 (the loop's setting).
 
@@ -22,14 +24,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, minimise, seed_generators
+from shared.nets import EnsembleMLP, adam, member_randn, minimise
+from shared.rl import streams
 from shared.rl.losses import member_mse, soft_update
 from shared.rl.modules import TwinCritic
 
 LOG_STD_MIN, LOG_STD_MAX = -4.0, 15.0
 LATENT_CLIP = 0.5
-# Random streams and network initialisations are seeded apart from each other and from minibatch sampling.
-VAE_SEED_OFFSET, NOISE_SEED_OFFSET, ACT_SEED_OFFSET = 50_000, 51_000, 52_000
 
 
 @dataclass
@@ -58,7 +59,7 @@ class VAE(nn.Module):
         # One output layer for mean and log-std together: the same per-element initialisation as two heads.
         self.encoder = EnsembleMLP(obs_dim + act_dim, 2 * latent_dim, hidden, len(seeds), seeds)
         self.decoder = EnsembleMLP(obs_dim + latent_dim, act_dim, hidden, len(seeds),
-                                   [s + VAE_SEED_OFFSET for s in seeds], output_activation=nn.Tanh)
+                                   streams.stream_seeds("vae_init", seeds), output_activation=nn.Tanh)
         self.latent_dim, self.max_action = latent_dim, max_action
 
     def encode(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,12 +103,14 @@ class BCQ:
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.critic_hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.vae_opt = torch.optim.Adam(self.vae.parameters(), lr=cfg.vae_lr)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.vae_opt = adam(self.vae.parameters(), cfg.vae_lr)
+        self.actor_opt = adam(self.actor.parameters(), cfg.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), cfg.critic_lr)
         # Training noise and acting noise are separate streams: evaluating never shifts the training numbers.
-        self.noise_generators = seed_generators([s + NOISE_SEED_OFFSET for s in seeds])
-        self.act_generators = seed_generators([s + ACT_SEED_OFFSET for s in seeds])
+        self.noise_generators = streams.generators("vae_noise", seeds, device)
+        self.act_generators = streams.generators("generative_act", seeds, device)
+        self.eval_latents = self.latent_noise((cfg.n_action_samples,), self.act_generators).clamp(
+            -LATENT_CLIP, LATENT_CLIP)
 
     def setup(self, data) -> None:
         """BCQ needs nothing from the dataset before training."""
@@ -116,9 +119,11 @@ class BCQ:
     def latent_noise(self, shape: Sequence[int], generators) -> torch.Tensor:
         return member_randn(generators, (*shape, self.vae.latent_dim), self.device)
 
-    def sample_actions(self, obs: torch.Tensor, generators, actor: Perturbation | None = None) -> torch.Tensor:
-        """perturb(s, G(s)) with z ~ N(0, I) clipped to +-0.5; [K, N, obs] -> [K, N, act]."""
-        z = self.latent_noise(obs.shape[1:-1], generators).clamp(-LATENT_CLIP, LATENT_CLIP)
+    def sample_actions(self, obs: torch.Tensor, generators, actor: Perturbation | None = None,
+                       z: torch.Tensor | None = None) -> torch.Tensor:
+        """perturb(s, G(s, z)) with z ~ N(0, I) clipped to +-0.5 unless given; [K, N, obs] -> [K, N, act]."""
+        if z is None:
+            z = self.latent_noise(obs.shape[1:-1], generators).clamp(-LATENT_CLIP, LATENT_CLIP)
         return (actor or self.actor)(obs, self.vae.decode(obs, z))
 
     # --- one update -------------------------------------------------------------------------------------------
@@ -178,11 +183,12 @@ class BCQ:
     @torch.no_grad()
     def act(self, obs: torch.Tensor, deterministic: bool = True) -> torch.Tensor:
         """BCQ's policy: the best of n_action_samples perturbed VAE samples by Q1; [K, E, obs] -> [K, E, act].
-        BCQ has no separate exploration policy, so `deterministic` changes nothing."""
+        deterministic: the fixed evaluation latents; otherwise fresh ones from the acting stream (the authors')."""
         n = self.config.n_action_samples
         k, e = obs.shape[:2]
         repeated = obs.repeat_interleave(n, dim=1)
-        candidates = self.sample_actions(repeated, self.act_generators)
+        z = self.eval_latents.repeat(1, e, 1) if deterministic else None
+        candidates = self.sample_actions(repeated, self.act_generators, z=z)
         q1 = self.critic.q1(torch.cat([repeated, candidates], dim=-1)).reshape(k, e, n)
         best = q1.argmax(dim=2)
         candidates = candidates.reshape(k, e, n, self.act_dim)
@@ -193,12 +199,12 @@ class BCQ:
 
     def state_dict(self) -> dict:
         return {**{name: getattr(self, name).state_dict() for name in self.MODULES},
-                "noise_generators": [g.get_state() for g in self.noise_generators],
-                "act_generators": [g.get_state() for g in self.act_generators]}
+                "noise_generators": streams.get_states(self.noise_generators),
+                "act_generators": streams.get_states(self.act_generators), "eval_latents": self.eval_latents}
 
     def load_state_dict(self, state: dict) -> None:
         for name in self.MODULES:
             getattr(self, name).load_state_dict(state[name])
         for name in ("noise_generators", "act_generators"):
-            for g, s in zip(getattr(self, name), state[name]):
-                g.set_state(s)
+            streams.set_states(getattr(self, name), state[name])
+        self.eval_latents = state["eval_latents"].to(self.device)

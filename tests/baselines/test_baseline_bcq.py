@@ -68,3 +68,10 @@ def test_vae_reconstructs_data_actions_better_than_the_marginal_mean():
     vae_mse = (sampled - test_actions).pow(2).mean()
     marginal_mse = (test_actions - test_actions.mean(dim=1, keepdim=True)).pow(2).mean()
     assert vae_mse < 0.25 * marginal_mse, (vae_mse, marginal_mse)
+
+
+def test_bcq_evaluation_policy_is_fixed_and_sampling_policy_draws_fresh_candidates():
+    bcq = BCQ(3, 2, 1.0, [0], SMALL)
+    obs = torch.randn(1, 4, 3)
+    assert torch.equal(bcq.act(obs), bcq.act(obs))
+    assert not torch.equal(bcq.act(obs, deterministic=False), bcq.act(obs, deterministic=False))

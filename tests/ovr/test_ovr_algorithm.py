@@ -6,7 +6,7 @@ import torch
 from papers.ovr.algorithm import BCQOVR, OVRConfig, corrected_reward, normalise_ratio, printed_reward
 from papers.ovr.dice import episode_starts
 from shared.baselines.bcq import BCQ, BCQConfig
-from shared.rl.offline_loop import Transitions
+from shared.rl.sources import Transitions
 
 SMALL = dict(actor_hidden=(32, 32), critic_hidden=(32, 32), vae_hidden=(32, 32))
 

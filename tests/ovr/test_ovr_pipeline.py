@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from papers.ovr import claims, collect, settings
-from papers.ovr.train import parse_args, reward_noise
+from papers.ovr.train import main as train_main, reward_noise
 from shared.report import Results
 from shared.report.claim import run_claims
 
@@ -49,12 +49,13 @@ def test_reward_noise_is_fixed_by_its_seed_and_standard_normal():
     assert abs(a.mean()) < 0.02 and abs(a.std() - 1) < 0.02
 
 
-def test_train_refuses_bad_arguments():
+def test_train_refuses_bad_arguments(capsys):
     base = ["--algo", "bcq", "--dataset", "hopper-medium", "--steps", "10", "--out", "x"]
     with pytest.raises(SystemExit, match="distinct"):
-        parse_args(base + ["--seeds", "1", "1"])
-    with pytest.raises(SystemExit, match="reward-noise-std"):
-        parse_args(base + ["--seeds", "0", "--reward-noise-std", "-1"])
+        train_main(base + ["--seeds", "1", "1"])
+    with pytest.raises(SystemExit):
+        train_main(base + ["--seeds", "0", "--reward-noise-std", "-1"])
+    assert "--reward-noise-std" in capsys.readouterr().err
 
 
 def _final(tmp_path, group, dataset, variant, scores, omega_mean=None):
