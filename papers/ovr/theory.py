@@ -111,9 +111,9 @@ def check_fenchel(rng, mdp: MDP, mu: np.ndarray, pi: np.ndarray, lam: float = 0.
     dual, nu_star = fenchel_max(j, grid)
     true_objective = j - lam * var
     rows = [
-        {"check": "fenchel", "quantity": "|max_y(2xy-y^2) - x^2|", "value": abs(best - x**2), "expected": "<= 1e-8",
+        {"check": "fenchel", "quantity": "abs(max_y(2xy-y^2) - x^2)", "value": abs(best - x**2), "expected": "<= 1e-8",
          "holds": abs(best - x**2) <= 1e-8 and abs(arg - x) <= 1e-4},
-        {"check": "fenchel", "quantity": "|E[W^2] - max_nu(...) - Var_D[W]|, nu* = E[W]",
+        {"check": "fenchel", "quantity": "abs(E[W^2] - max_nu(...) - Var_D[W]), nu* = E[W]",
          "value": abs(e_w2 - dual - var), "expected": "<= 1e-8", "holds": abs(e_w2 - dual - var) <= 1e-8
          and abs(nu_star - j) <= 1e-4},
         {"check": "eq4_printed", "quantity": "printed eq 4 - Var_D[omega r]",
@@ -248,12 +248,12 @@ def check_dualdice(rng, mdp: MDP, mu: np.ndarray, pi: np.ndarray, deterministic:
     d_data = occupancy(mdp, mu)
     omega = occupancy(mdp, pi) / d_data
     exact_err = float(np.abs(dualdice_exact(mdp, pi, d_data) - omega).max())
-    rows = [{"check": "dualdice", "quantity": f"{label}: max |omega_DualDICE - omega| (exact objective)",
+    rows = [{"check": "dualdice", "quantity": f"{label}: max abs(omega_DualDICE - omega) (exact objective)",
              "value": exact_err, "expected": "<= 1e-8", "holds": exact_err <= 1e-8}]
     for n in sample_sizes:
         est = dualdice_samples(rng, mdp, pi, d_data, n)
         err = float((d_data * np.abs(est - omega)).sum())
-        rows.append({"check": "dualdice", "quantity": f"{label}: E_D|omega_hat - omega|, N={n}", "value": err,
+        rows.append({"check": "dualdice", "quantity": f"{label}: E_D abs(omega_hat - omega), N={n}", "value": err,
                      "expected": expected, "holds": None})
     return rows
 
