@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from papers.dmg.settings import GROUPS, METHOD_NAMES, parse_variant
-from shared.report.results import OURS_COLUMNS
+from shared.report.results import OURS_COLUMNS, per_seed_rows
 from shared.runs import atomic_write_text
 
 SWEEP_ARTIFACTS = {"lambda": "figure1", "nu": "figure2"}
@@ -35,9 +35,7 @@ def rows_of_run(path: Path, final: dict, scale: str) -> list[dict]:
     base = {"data": final["data"], "scale": scale}
 
     def per_seed(artifact, setting, method, values, diverged):
-        return [{"artifact": artifact, "setting": setting, "method": method, "seed": seed,
-                 "value": math.nan if d else v, "diverged": bool(d), **base}
-                for seed, v, d in zip(final["seeds"], values, diverged)]
+        return per_seed_rows(artifact, setting, method, final["seeds"], values, diverged, **base)
 
     if group == "finetune":
         method = FINETUNE_METHODS[variant]

@@ -13,7 +13,6 @@ A figure whose runs are not part of the active scale is drawn as a panel saying 
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -21,17 +20,10 @@ import pandas as pd
 import seaborn as sns
 
 from shared.report import figures as style
+from shared.report.figures import curves_figure, not_run
 
 SWEEP_LABELS = {"lambda": ("mixture coefficient $\\lambda$ ($\\nu$ = 0.1)", False),
                 "nu": ("penalty coefficient $\\nu$ ($\\lambda$ = 0.25)", True)}
-
-
-def not_run(out: Path, title: str, why: str) -> None:
-    style.apply_style()
-    fig, ax = plt.subplots(figsize=(6, 2.5))
-    ax.axis("off")
-    ax.text(0.5, 0.5, f"{title}\n\nnot run at this scale: {why}", ha="center", va="center", wrap=True)
-    style.save(fig, out)
 
 
 def sweep_figure(sweeps: pd.DataFrame, kind: str, out: Path) -> None:
@@ -70,36 +62,6 @@ def runtime_figure(runtime: pd.DataFrame, out: Path) -> None:
     device = ", ".join(sorted(set(runtime["device"])))
     ax.set(xlabel="", ylabel="hours per 1M updates per seed",
            title=f"{title}\n{runtime['dataset'].iloc[0]}, {device}; training updates only, evaluation excluded")
-    style.save(fig, out)
-
-
-def read_curves(paths: list[Path]) -> pd.DataFrame:
-    """eval.csv files of runs/<group>/<dataset>/<variant>/ -> one frame with dataset and variant columns."""
-    frames = []
-    for path in paths:
-        df = pd.read_csv(path)
-        df["dataset"], df["variant"] = path.parts[-3], path.parts[-2]
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str) -> None:
-    data = read_curves(paths)
-    if data.empty:
-        return not_run(out, title, why_empty)
-    style.apply_style()
-    datasets = list(dict.fromkeys(data["dataset"]))
-    cols = min(5, len(datasets))
-    rows = math.ceil(len(datasets) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
-    hue = "variant" if data["variant"].nunique() > 1 else None
-    for ax, dataset in zip(axes.flat, datasets):
-        style.learning_curves(data[data["dataset"] == dataset], x="step", y="score", hue=hue, ax=ax,
-                              title=dataset, xlabel="step", ylabel="normalised score")
-    for ax in list(axes.flat)[len(datasets):]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.suptitle(f"{title} (mean ± std over seeds)", y=1.02)
     style.save(fig, out)
 
 

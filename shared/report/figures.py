@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import matplotlib
@@ -122,3 +123,43 @@ def sweep(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def not_run(out: Path, title: str, why: str) -> None:
+    """A figure whose runs are not part of the active scale: a panel saying so, never a silent gap."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6, 2.5))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"{title}\n\nnot run at this scale: {why}", ha="center", va="center", wrap=True)
+    save(fig, out)
+
+
+def read_curves(paths: list[Path]) -> pd.DataFrame:
+    """eval.csv files of runs/<group>/<dataset>/<variant>/ -> one frame with dataset and variant columns."""
+    frames = []
+    for path in paths:
+        df = pd.read_csv(path)
+        df["dataset"], df["variant"] = path.parts[-3], path.parts[-2]
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def curves_figure(paths: list[Path], title: str, out: Path, why_empty: str) -> None:
+    """Normalised score vs step from eval.csv files, mean ± std over seeds, one panel per dataset."""
+    data = read_curves(paths)
+    if data.empty:
+        return not_run(out, title, why_empty)
+    apply_style()
+    datasets = list(dict.fromkeys(data["dataset"]))
+    cols = min(5, len(datasets))
+    rows = math.ceil(len(datasets) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.0 * rows), squeeze=False)
+    hue = "variant" if data["variant"].nunique() > 1 else None
+    for ax, dataset in zip(axes.flat, datasets):
+        learning_curves(data[data["dataset"] == dataset], x="step", y="score", hue=hue, ax=ax,
+                              title=dataset, xlabel="step", ylabel="normalised score")
+    for ax in list(axes.flat)[len(datasets):]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.suptitle(f"{title} (mean ± std over seeds)", y=1.02)
+    save(fig, out)

@@ -55,6 +55,13 @@ class CellStats:
         return stats.bootstrap_ci95(self.values)
 
 
+def per_seed_rows(artifact: str, setting: str, method: str, seeds, values, diverged, **columns) -> list[dict]:
+    """ours.csv rows of one cell, one per seed; a diverged seed's value is NaN. `columns`: data, scale."""
+    return [{"artifact": artifact, "setting": setting, "method": method, "seed": seed,
+             "value": math.nan if d else v, "diverged": bool(d), **columns}
+            for seed, v, d in zip(seeds, values, diverged)]
+
+
 def read_ours(path: Path) -> pd.DataFrame:
     """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet)."""
     if not Path(path).exists():

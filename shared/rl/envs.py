@@ -72,23 +72,26 @@ class SeedEnvs:
         self.episode_return = np.zeros(len(self.envs))
         self.last_return = np.full(len(self.envs), np.nan)  # return of each seed's latest finished episode
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Step every env; returns (next_obs [K, obs], rewards [K], terminated [K]) of these transitions and
-        resets the envs whose episode ended (self.obs then holds the first observation of the new episode)."""
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Step every env; returns (next_obs [K, obs], rewards [K], terminated [K], truncated [K]: cut by the time
+        limit) of these transitions and resets the envs whose episode ended (self.obs then holds the first
+        observation of the new episode)."""
         actions = np.clip(actions, self.action_space.low, self.action_space.high)
         next_obs, rewards, terminated = np.empty_like(self.obs), np.zeros(len(self.envs)), np.zeros(len(self.envs))
+        truncated = np.zeros(len(self.envs))
         for k, env in enumerate(self.envs):
             next_obs[k], rewards[k], term, trunc, _ = env.step(actions[k])
             terminated[k] = float(term)
             self.episode_steps[k] += 1
             self.episode_return[k] += rewards[k]
-            if term or trunc or self.episode_steps[k] >= self.max_episode_steps:
+            truncated[k] = float(trunc or self.episode_steps[k] >= self.max_episode_steps)
+            if term or truncated[k]:
                 self.last_return[k] = self.episode_return[k]
                 self.episode_steps[k], self.episode_return[k] = 0, 0.0
                 self.obs[k] = env.reset()[0]
             else:
                 self.obs[k] = next_obs[k]
-        return next_obs, rewards, terminated
+        return next_obs, rewards, terminated, truncated
 
     def state_dict(self) -> dict:
         return {"envs": [get_physics(env) for env in self.envs],

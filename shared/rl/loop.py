@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ from shared.rl import streams
 from shared.runs import Run, atomic_write_text
 
 EVAL_FIELDS = ("step", "seed", "return", "score", "diverged")
+CHECKPOINT_FORMAT = 2   # in the fingerprint: checkpoints of the older loops start afresh instead of failing
 
 
 @dataclass
@@ -55,6 +57,19 @@ class LoopSettings:
 Evaluator = Callable[[Callable[[np.ndarray], np.ndarray], int, int, list[int]], tuple[np.ndarray, np.ndarray]]
 # schedule(algo, update) -> stats [K]: sets schedule-driven config values before update `update` (1-based).
 Schedule = Callable[[object, int], dict[str, torch.Tensor]]
+
+
+class EvalHook(Protocol):
+    """Optional evaluation hook: which policy an evaluation rolls out, and what it keeps of each evaluation
+    (saved in the loop's checkpoint). Without one the loop scores algo.act(obs) (deterministic)."""
+
+    def policy(self, algo, step: int) -> Callable[[torch.Tensor], torch.Tensor]: ...
+
+    def record(self, step: int, algo, returns: np.ndarray, scores: np.ndarray) -> None: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
 
 
 @dataclass
@@ -93,7 +108,8 @@ class _WindowMeans:
 def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *, describe: dict | None = None,
           summarise: Callable[[LoopResult], dict] | None = None, schedule: Schedule | None = None,
           evaluate_at_start: bool = False, rate_name: str = "updates_per_s",
-          diverged_at_start: Sequence[bool] | None = None, fingerprint_extra=None) -> dict:
+          diverged_at_start: Sequence[bool] | None = None, fingerprint_extra=None,
+          eval_hook: EvalHook | None = None) -> dict:
     """Train `algo` on `source` for settings.steps steps (resuming from run's checkpoint if it matches); writes
     eval.csv and final.json (summarise(result), by default offline_summary) and returns final.json's dict.
 
@@ -106,13 +122,12 @@ def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *
     resumed = run.load_checkpoint()
     if resumed is not None and resumed[0].get("fingerprint") != fingerprint:
         tqdm.write(f"[{run.dir.name}] checkpoint was made with other data or settings: starting afresh")
-        _discard_progress(run)
         resumed = None
 
     def checkpoint(step: int) -> None:
         run.save_checkpoint({"algo": algo.state_dict(), "source": source.state_dict(), "eval_rows": eval_rows,
-                             "train_seconds": train_seconds, "last_stats": last_stats,
-                             "fingerprint": fingerprint}, step)
+                             "train_seconds": train_seconds, "last_stats": last_stats, "fingerprint": fingerprint,
+                             "eval_hook": eval_hook.state_dict() if eval_hook is not None else None}, step)
 
     eval_rows: list[dict] = []
     start, train_seconds, last_stats = 0, 0.0, {}
@@ -121,12 +136,15 @@ def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *
         algo.load_state_dict(state["algo"])
         source.load_state_dict(state["source"])
         eval_rows, train_seconds, last_stats = state["eval_rows"], state["train_seconds"], state["last_stats"]
+        if eval_hook is not None:
+            eval_hook.load_state_dict(state["eval_hook"])
     else:
+        _discard_progress(run)   # what a run killed before its first checkpoint left behind
         if diverged_at_start is not None and any(diverged_at_start):
             run.check_finite(0, offline_policy=torch.tensor([math.inf if d else 0.0 for d in diverged_at_start]))
         algo.setup(source.data)
         if evaluate_at_start:
-            eval_rows = _evaluate(algo, source, seeds, run, evaluate, settings, 0)
+            eval_rows = _evaluate(algo, source, seeds, run, evaluate, settings, 0, eval_hook)
             checkpoint(0)
 
     window = _WindowMeans()
@@ -149,7 +167,7 @@ def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *
         run.log(step, **{rate_name: rate}, **source.stats(), **last_stats)
         progress.set_postfix(rate=f"{rate:.1f}")
         if step % settings.eval_every == 0 or step == settings.steps:
-            eval_rows += _evaluate(algo, source, seeds, run, evaluate, settings, step)
+            eval_rows += _evaluate(algo, source, seeds, run, evaluate, settings, step, eval_hook)
             checkpoint(step)
         tick = time.perf_counter()
 
@@ -163,7 +181,7 @@ def train(algo, source, settings: LoopSettings, run: Run, evaluate: Evaluator, *
 def run_fingerprint(source, seeds: list[int], settings: LoopSettings, config, extra=None) -> str:
     """Hash of everything a run's numbers depend on: a checkpoint made from other data or settings (say the
     dataset was regenerated, or the offline run a fine-tuning starts from was retrained) must not be resumed."""
-    parts = [seeds, asdict(settings), config] + ([extra] if extra is not None else [])
+    parts = [CHECKPOINT_FORMAT, seeds, asdict(settings), config] + ([extra] if extra is not None else [])
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
     source.fingerprint(digest)
     return digest.hexdigest()
@@ -184,11 +202,12 @@ def _check_divergence(run: Run, step: int, stats: dict[str, torch.Tensor], q_lim
 
 
 def _evaluate(algo, source, seeds: list[int], run: Run, evaluate: Evaluator, settings: LoopSettings,
-              step: int) -> list[dict]:
+              step: int, hook: EvalHook | None) -> list[dict]:
     alive = run.alive.numpy()
+    policy = hook.policy(algo, step) if hook is not None else algo.act
 
     def act(obs: np.ndarray) -> np.ndarray:
-        actions = algo.act(source.normalise(obs)).cpu().numpy()
+        actions = policy(source.normalise(obs)).cpu().numpy()
         # A diverged seed may output NaN; give its envs zeros so the simulator keeps going (its score is NaN).
         actions[~alive] = 0.0
         return np.nan_to_num(actions)
@@ -196,6 +215,8 @@ def _evaluate(algo, source, seeds: list[int], run: Run, evaluate: Evaluator, set
     # One evaluation seed per training seed, so a seed's score does not depend on the seeds trained beside it.
     eval_seeds = [s + settings.eval_seed_offset for s in seeds]
     returns, scores = evaluate(act, len(seeds), settings.eval_episodes, eval_seeds)
+    if hook is not None:
+        hook.record(step, algo, returns, scores)
     rows = []
     for k, seed in enumerate(seeds):
         ok = bool(alive[k])

@@ -32,7 +32,9 @@ class Algorithm(Protocol):
 
     def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
         """Actions [K, E, act] for observations [K, E, obs]. deterministic=True is the evaluation policy;
-        False samples the behaviour (exploration) policy from the algorithm's own random stream."""
+        False samples the behaviour (exploration) policy from the algorithm's own random stream (IQL, SAC).
+        Methods with a deterministic policy (BC, TD3, TD3+BC, DMG) return the same actions either way: their
+        exploration noise belongs to the online data source (shared/rl/sources.py: GaussianExploration)."""
 
     def state_dict(self) -> dict:
         """The whole training state: networks, target networks, optimisers, schedules, counters and the states

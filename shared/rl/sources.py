@@ -128,6 +128,11 @@ class OnlineTask:
         return torch.as_tensor(rewards, dtype=torch.float32) * self.reward_scale + self.reward_shift
 
 
+def uniform_actions(generators, act_dim: int, max_action: float) -> torch.Tensor:
+    """U(-max_action, max_action) per member, member k from generators[k]: warm-up actions. -> [K, 1, act_dim]"""
+    return torch.stack([(torch.rand(1, act_dim, generator=g) * 2 - 1) * max_action for g in generators])
+
+
 class GaussianExploration:
     """a = clip(pi(s) + N(0, (noise * max_action)^2)), after `uniform_steps` steps of U(-max_action, max_action):
     TD3's and DMG's exploration (authors' code). Member k's noise comes from its own exploration stream."""
@@ -139,8 +144,7 @@ class GaussianExploration:
     def __call__(self, algo, obs: torch.Tensor, step: int, max_action: float) -> torch.Tensor:
         """Actions [K, 1, act] for observations [K, 1, obs] at online step `step` (1-based)."""
         if step <= self.uniform_steps:
-            return torch.stack([(torch.rand(1, self.act_dim, generator=g) * 2 - 1) * max_action
-                                for g in self.generators])
+            return uniform_actions(self.generators, self.act_dim, max_action)
         action = algo.act(obs)
         action = action + member_randn(self.generators, action.shape[1:], action.device) * (self.noise * max_action)
         return action.clamp(-max_action, max_action)
@@ -153,17 +157,24 @@ class GaussianExploration:
 
 
 class PolicySampling:
-    """Explore by sampling the algorithm's own stochastic policy (IQL, SAC): algo.act(obs, deterministic=False);
-    the noise stream is the algorithm's, saved with it."""
+    """Explore by sampling the algorithm's own stochastic policy (IQL, SAC): algo.act(obs, deterministic=False),
+    whose noise stream is the algorithm's; before that, `uniform_steps` steps of uniform actions from the
+    exploration stream (SAC's warm-up)."""
+
+    def __init__(self, seeds: Sequence[int] = (), act_dim: int = 0, uniform_steps: int = 0):
+        self.act_dim, self.uniform_steps = act_dim, uniform_steps
+        self.generators = streams.generators("exploration", seeds)
 
     def __call__(self, algo, obs: torch.Tensor, step: int, max_action: float) -> torch.Tensor:
+        if step <= self.uniform_steps:
+            return uniform_actions(self.generators, self.act_dim, max_action)
         return algo.act(obs, deterministic=False)
 
     def state_dict(self) -> dict:
-        return {}
+        return {"generators": streams.get_states(self.generators)}
 
     def load_state_dict(self, state: dict) -> None:
-        """Nothing of its own."""
+        streams.set_states(self.generators, state["generators"])
 
 
 class OnlineBuffer:
@@ -177,17 +188,24 @@ class OnlineBuffer:
         obs_dim, act_dim = self.envs.obs.shape[1], self.envs.action_space.shape[0]
         self.buffer = ReplayBuffer(offline.fields() if offline is not None else None, len(seeds), capacity,
                                    obs_dim, act_dim, device)
-        self.generators = streams.generators("online_sampling", seeds)
+        self.generators = streams.generators("online_sampling", seeds, device)
+        self.timeouts = np.zeros((len(seeds), capacity), np.float32)   # episode cut by the time limit
 
     def before_update(self, step: int, algo) -> None:
         """One environment step per seed with the exploration policy; the transition goes to the buffer."""
         obs = self.task.normalise(self.envs.obs).unsqueeze(1)                          # [K, 1, obs]
         action = self.explore(algo, obs, step, self.task.max_action)
         action = torch.nan_to_num(action.squeeze(1).cpu())                             # diverged seeds: NaN
-        next_obs, rewards, terminated = self.envs.step(action.numpy())
+        next_obs, rewards, terminated, truncated = self.envs.step(action.numpy())
+        self.timeouts[:, self.buffer.size] = truncated
         self.buffer.add(observations=obs.squeeze(1), actions=action, rewards=self.task.reward(rewards),
                         next_observations=self.task.normalise(next_obs),
                         terminals=torch.as_tensor(terminated).float())
+
+    def replay_arrays(self, member: int) -> dict[str, np.ndarray]:
+        """Member `member`'s online transitions in arrival order, timeouts included (the D4RL replay fields)."""
+        arrays = {name: t[member, :self.buffer.size].cpu().numpy() for name, t in self.buffer.online.items()}
+        return {**arrays, "timeouts": self.timeouts[member, :self.buffer.size].copy()}
 
     def sample(self, batch_size: int) -> dict[str, torch.Tensor]:
         return self.buffer.sample(self.generators, batch_size)
@@ -209,10 +227,12 @@ class OnlineBuffer:
 
     def state_dict(self) -> dict:
         return {"buffer": self.buffer.state_dict(), "envs": self.envs.state_dict(),
-                "sampling": streams.get_states(self.generators), "explore": self.explore.state_dict()}
+                "sampling": streams.get_states(self.generators), "explore": self.explore.state_dict(),
+                "timeouts": self.timeouts[:, :self.buffer.size].copy()}
 
     def load_state_dict(self, state: dict) -> None:
         self.buffer.load_state_dict(state["buffer"])
+        self.timeouts[:, :self.buffer.size] = state["timeouts"]
         self.envs.load_state_dict(state["envs"])
         streams.set_states(self.generators, state["sampling"])
         self.explore.load_state_dict(state["explore"])

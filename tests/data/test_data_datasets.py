@@ -156,7 +156,7 @@ def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
 
 def test_pinned_artifacts_are_installed_only_for_matching_settings(root, tmp_path):
     pinned = behaviour_dir(root, "tiny", "hopper")
-    other = SETTINGS.sac.__class__(**{**SETTINGS.sac.__dict__, "total_steps": 999})
+    other = SETTINGS.sac.__class__(**{**SETTINGS.sac.__dict__, "total_steps": 1000})
     assert not install_pinned(pinned, tmp_path / "a", other)
     assert install_pinned(pinned, tmp_path / "b", SETTINGS.sac)
     assert (tmp_path / "b" / "behaviour.json").read_bytes() == (pinned / "behaviour.json").read_bytes()

@@ -174,3 +174,11 @@ def test_setup_runs_on_fresh_runs_only(tmp_path):
     train_offline(fresh, data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)
     train_offline(again, data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)   # resumes at the end
     assert (fresh.setups, again.setups) == (1, 0)
+
+
+def test_fresh_run_drops_what_a_run_killed_before_its_first_checkpoint_left(tmp_path):
+    (tmp_path / "metrics.jsonl").write_text('{"step": 10, "stale": 1}\n')
+    train_offline(dmg([0, 1]), prepare_transitions(fake_dataset(), True), [0, 1], settings(), Run(tmp_path, [0, 1]),
+                  fake_evaluate)
+    lines = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+    assert [m["step"] for m in lines] == [10, 20, 30, 40] and all("stale" not in m for m in lines)
