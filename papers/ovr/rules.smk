@@ -92,7 +92,7 @@ rule ovr_figure:
     log:
         f"{OVR_RESULTS}/logs/figure{{n}}.log",
     shell:
-        "python -m papers.dmg.figures curves --title {params.title:q} --out {output} {input} > {log} 2>&1"
+        "python -m papers.ovr.figures --title {params.title:q} --out {output} {input} > {log} 2>&1"
 
 
 rule ovr_all:
