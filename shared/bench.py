@@ -42,6 +42,20 @@ def _dmg(obs_dim, act_dim, seeds, device):
     return DMG(obs_dim, act_dim, 1.0, seeds, DMGConfig(), device)
 
 
+def _bcq(obs_dim, act_dim, seeds, device):
+    from shared.baselines.bcq import BCQ
+
+    return BCQ(obs_dim, act_dim, 1.0, seeds, None, device)
+
+
+def _bcq_ovr(obs_dim, act_dim, seeds, device):
+    from papers.ovr.algorithm import BCQOVR, OVRConfig
+
+    algo = BCQOVR(obs_dim, act_dim, 1.0, seeds, OVRConfig(dice_setup_steps=0), device)
+    algo.dice.set_initial_states(torch.randn(1000, obs_dim, generator=torch.Generator().manual_seed(0)))
+    return algo
+
+
 BENCHMARKS: dict[str, Callable] = {
     "bc": lambda o, a, seeds, device: BC(o, a, 1.0, seeds, None, device),
     "iql": lambda o, a, seeds, device: IQL(o, a, 1.0, seeds, None, device),
@@ -49,6 +63,8 @@ BENCHMARKS: dict[str, Callable] = {
     "td3": lambda o, a, seeds, device: TD3(o, a, 1.0, seeds, None, device),
     "sac": lambda o, a, seeds, device: SAC(o, a, 1.0, seeds, device=device),
     "dmg": _dmg,
+    "bcq": _bcq,
+    "bcq_ovr": _bcq_ovr,      # one DualDICE step per BCQ update; its pre-training in setup() is not timed
 }
 
 

@@ -37,7 +37,7 @@ def test_dry_run_lists_dataset_train_eval_table_and_diff_jobs():
 @pytest.mark.slow
 def test_tiny_pipeline_writes_every_diff_and_the_report(tiny_run):
     results = tiny_run / "results"
-    for paper in ("dmg", "oo_lmdp"):
+    for paper in ("dmg", "oo_lmdp", "ovr"):
         published = yaml.safe_load((REPO / "papers" / paper / "published.yaml").read_text())
         n_cells = sum(len(a["cells"]) for a in published["artifacts"])
         diff = pd.read_csv(results / paper / "diff.csv")

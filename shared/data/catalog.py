@@ -26,7 +26,11 @@ LOCOMOTION = {
 
 ANTMAZE_MAZES = ("umaze", "umaze-diverse", "medium-play", "medium-diverse", "large-play", "large-diverse")
 MINARI_MUJOCO_LEVELS = ("simple", "medium", "expert")
-D4RL_V2_URL = "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5"
+D4RL_URLS = {  # D4RL infos.py; v0 names medium-replay "mixed" and its files carry no next_observations
+    "v2": "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5",
+    "v0": "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/{env}_{level}.hdf5",
+}
+D4RL_V0_LEVEL_NAMES = {"medium-replay": "mixed"}
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,22 @@ def generated_env_id(family: EnvFamily) -> str:
     return f"{family.gym_name}-v5"
 
 
+def parse_d4rl_name(name: str) -> tuple[DatasetName, str]:
+    """'hopper-medium' -> (hopper, medium, 'v2'); a '-v0' / '-v2' suffix picks the D4RL version, and v0's
+    'mixed' is medium-replay: 'hopper-mixed-v0' -> (hopper, medium-replay, 'v0')."""
+    base, sep, version = name.rpartition("-")
+    if not (sep and version in D4RL_URLS):
+        base, version = name, "v2"
+    env, _, level = base.partition("-")
+    renamed = {old: new for new, old in D4RL_V0_LEVEL_NAMES.items()}
+    return parse_locomotion_name(f"{env}-{renamed.get(level, level)}"), version
+
+
 def d4rl_id(name: str) -> str:
-    """Local Minari id of a converted D4RL v2 dataset: 'hopper-medium' -> 'd4rl/hopper/medium-v2'."""
-    parsed = parse_locomotion_name(name)
-    return f"d4rl/{parsed.family.name}/{parsed.level}-v2"
+    """Local Minari id of a converted D4RL dataset: 'hopper-medium' -> 'd4rl/hopper/medium-v2',
+    'hopper-mixed-v0' -> 'd4rl/hopper/medium-replay-v0'."""
+    parsed, version = parse_d4rl_name(name)
+    return f"d4rl/{parsed.family.name}/{parsed.level}-{version}"
 
 
 def d4rl_env_id(family: EnvFamily) -> str:
@@ -71,8 +87,9 @@ def d4rl_env_id(family: EnvFamily) -> str:
 
 
 def d4rl_url(name: str) -> str:
-    parsed = parse_locomotion_name(name)
-    return D4RL_V2_URL.format(env=parsed.family.name, level=parsed.level.replace("-", "_"))
+    parsed, version = parse_d4rl_name(name)
+    level = D4RL_V0_LEVEL_NAMES.get(parsed.level, parsed.level) if version == "v0" else parsed.level
+    return D4RL_URLS[version].format(env=parsed.family.name, level=level.replace("-", "_"))
 
 
 def minari_id(name: str) -> str:

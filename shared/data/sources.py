@@ -1,4 +1,4 @@
-"""Datasets that come from elsewhere: Minari's remote (download) and D4RL v2 HDF5 files (converted to Minari)."""
+"""Datasets that come from elsewhere: Minari's remote (download) and D4RL v2 / v0 HDF5 files (converted to Minari)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.data.catalog import d4rl_env_id, d4rl_id, d4rl_url, minari_id, parse_locomotion_name
+from shared.data.catalog import d4rl_env_id, d4rl_id, d4rl_url, minari_id, parse_d4rl_name
 from shared.data.episodes import content_hash, flatten, split_transitions
 from shared.data.minari_io import minari_datasets_path, minari_root, write_dataset
 
 D4RL_KEYS = ("observations", "actions", "rewards", "next_observations", "terminals", "timeouts")
-D4RL_SCORE_LABEL = "D4RL normalised (D4RL v2 data, Gymnasium -v4 evaluation env)"
+D4RL_SCORE_LABEL = "D4RL normalised (D4RL {version} data, Gymnasium -v4 evaluation env)"
 
 
 def fetch(name: str, source: str, root: str | Path, hdf5: str | Path | None = None) -> Path:
@@ -63,28 +63,34 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_d4rl_hdf5(path: Path) -> dict[str, np.ndarray]:
-    """The transition arrays of a D4RL v2 HDF5 file; SystemExit naming the file when it is not one."""
+def read_d4rl_hdf5(path: Path, version: str = "v2") -> dict[str, np.ndarray]:
+    """The transition arrays of a D4RL HDF5 file; SystemExit naming the file when it is not one. v0 files have
+    no next_observations: each is the following row's observation (the last row's own observation), as D4RL's
+    qlearning_dataset reads them."""
     import h5py
+    optional = ("next_observations",) if version == "v0" else ()
     try:
         with h5py.File(path, "r") as f:
-            missing = [k for k in D4RL_KEYS if k not in f]
+            missing = [k for k in D4RL_KEYS if k not in f and k not in optional]
             if missing:
-                raise SystemExit(f"{path} is not a D4RL v2 dataset: missing {missing}")
-            arrays = {k: f[k][()] for k in D4RL_KEYS}
+                raise SystemExit(f"{path} is not a D4RL {version} dataset: missing {missing}")
+            arrays = {k: f[k][()] for k in D4RL_KEYS if k in f}
+        if "next_observations" not in arrays:
+            obs = arrays["observations"]
+            arrays["next_observations"] = np.concatenate([obs[1:], obs[-1:]])
     except OSError as err:
         raise SystemExit(f"{path} is not a readable HDF5 file ({err})") from None
     n = len(arrays["rewards"])
     bad = [k for k, v in arrays.items() if len(v) != n]
     if bad:
-        raise SystemExit(f"{path} is not a D4RL v2 dataset: {bad} have lengths other than rewards' {n}")
+        raise SystemExit(f"{path} is not a D4RL {version} dataset: {bad} have lengths other than rewards' {n}")
     return arrays
 
 
 def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> Path:
-    """Convert a D4RL v2 locomotion HDF5 (local file, else downloaded from D4RL's public URL) to Minari format,
+    """Convert a D4RL v2 (or v0: name suffix -v0) locomotion HDF5 (local file, else downloaded from D4RL's public URL) to Minari format,
     to be evaluated on the matching Gymnasium -v4 environment."""
-    parsed = parse_locomotion_name(name)
+    parsed, version = parse_d4rl_name(name)
     url = d4rl_url(name)
     if hdf5 is None:
         hdf5 = Path(root) / "d4rl_hdf5" / Path(url).name
@@ -93,7 +99,7 @@ def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> P
     hdf5 = Path(hdf5)
     if not hdf5.exists():
         raise SystemExit(f"D4RL file {hdf5} does not exist")
-    arrays = read_d4rl_hdf5(hdf5)
+    arrays = read_d4rl_hdf5(hdf5, version)
     episodes = split_transitions(**arrays)
     # Minari keeps one observation sequence per episode: inside an episode the next observation is the
     # following row. Count the transitions of the file that disagree (0 for D4RL's own files).
@@ -102,12 +108,12 @@ def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> P
     mismatches = int((arrays["next_observations"][:-1][inside] != following).any(1).sum())
     env_id = d4rl_env_id(parsed.family)
     provenance = {
-        "source": "d4rl", "name": name, "env_id": env_id, "recipe": "D4RL v2 dataset converted to Minari episodes",
+        "source": "d4rl", "name": name, "env_id": env_id, "recipe": f"D4RL {version} dataset converted to Minari episodes",
         "d4rl_url": url, "hdf5": str(hdf5), "hdf5_sha256": _file_sha256(hdf5),
-        "next_observation_mismatches": mismatches, "score_label": D4RL_SCORE_LABEL,
+        "next_observation_mismatches": mismatches, "score_label": D4RL_SCORE_LABEL.format(version=version),
         "transitions": len(arrays["rewards"]), "episodes": len(episodes),
         "content_sha256": content_hash(flatten(episodes)),
     }
     return write_dataset(root, d4rl_id(name), episodes, env_id, parsed.family.ref_min_score,
                          parsed.family.ref_max_score, {"provenance": provenance},
-                         description=f"D4RL {name}-v2 converted from {Path(url).name}")
+                         description=f"D4RL {d4rl_id(name)} converted from {Path(url).name}")

@@ -92,12 +92,14 @@ def parse_value(key: str, raw: str, default):
     return value
 
 
-def data_label(source: str, dataset) -> str:
-    """The `data` column of ours.csv: where the numbers' dataset came from."""
+def data_label(source: str, dataset, name: str = "") -> str:
+    """The `data` column of ours.csv: where the numbers' dataset came from (`name`: the --dataset given)."""
     if source == "generated":
         return f"generated {dataset.env_id} (D4RL recipe)"
     if source == "d4rl":
-        return "D4RL v2"
+        from shared.data.catalog import parse_d4rl_name
+
+        return f"D4RL {parse_d4rl_name(name)[1] if name else 'v2'}"
     return f"minari {dataset.metadata.get('dataset_id', dataset.env_id)}"
 
 
@@ -126,10 +128,17 @@ def command_line(prog: str, argv) -> str:
 
 
 def train_main(registry: dict[str, AlgoSpec], argv=None, prog: str = "python -m shared.rl.cli",
-               description: str = __doc__) -> dict:
-    """Parse the command line, load and prepare the dataset, train every seed in one process; final.json's dict."""
+               description: str = __doc__, extra_arguments=None, prepare=None, finish=None) -> dict:
+    """Parse the command line, load and prepare the dataset, train every seed in one process; final.json's dict.
+
+    A paper's own steps: extra_arguments(parser) adds flags; prepare(args, data) -> dict changes the prepared
+    Transitions in place (say, reward noise) and returns what final.json should record about it;
+    finish(args, algo, data, run) runs after training (say, diagnostics written beside final.json)."""
     torch.set_num_threads(1)
-    args = build_parser(registry, prog, description).parse_args(argv)
+    parser = build_parser(registry, prog, description)
+    if extra_arguments is not None:
+        extra_arguments(parser)
+    args = parser.parse_args(argv)
     check_seeds(args.seeds)
     device = resolve_device(args.device)
     spec = registry[args.algo]
@@ -151,16 +160,19 @@ def train_main(registry: dict[str, AlgoSpec], argv=None, prog: str = "python -m 
     # AntMaze: rewards minus 1 and raw states (App. C.1, authors' README); locomotion: each method's own choice.
     data = prepare_transitions(dataset, normalize_states=spec.normalize_states and not antmaze,
                                reward_scale=reward_scale, reward_shift=-1.0 if antmaze else 0.0, device=device)
+    prepared = prepare(args, data) if prepare is not None else {}
     discount = getattr(config, "discount", 0.99)
     settings.q_limit = Q_LIMIT_FACTOR * float(data.rewards.abs().max()) / (1.0 - discount)
 
     obs_dim, act_dim = data.observations.shape[1], data.actions.shape[1]
     algo = spec.cls(obs_dim, act_dim, env_max_action(dataset.env_id), args.seeds, config, device)
     describe = {"algo": args.algo, "dataset": args.dataset, "source": args.source, "env_id": dataset.env_id,
-                "data": data_label(args.source, dataset), "device": device, "reward_scale": reward_scale,
-                "config": dataclasses.asdict(config), "command": command_line(prog, argv)}
-    final = train(algo, FixedDataset(data, args.seeds), settings, Run(args.out, args.seeds),
-                  dataset_evaluator(dataset), describe=describe)
+                "data": data_label(args.source, dataset, args.dataset), "device": device, "reward_scale": reward_scale,
+                **prepared, "config": dataclasses.asdict(config), "command": command_line(prog, argv)}
+    run = Run(args.out, args.seeds)
+    final = train(algo, FixedDataset(data, args.seeds), settings, run, dataset_evaluator(dataset), describe=describe)
+    if finish is not None:
+        finish(args, algo, data, run)
     scores = ", ".join("nan" if math.isnan(s) else f"{s:.1f}" for s in final["final_score"])
     print(f"{args.algo} {args.dataset}: final scores [{scores}], {final['updates_per_s']:.1f} updates/s")
     return final

@@ -33,7 +33,11 @@ OFFSETS = {
     "sac_update": 90_000,       # SAC's reparameterisation noise inside the update
     "model_sampling": 110_000,  # minibatch indices from a model-rollout buffer (COMBO, DROMO)
     "model_rollout": 120_000,   # start states and model noise of model rollouts
-    "ratio": 130_000,           # density-ratio estimators (OVR)
+    "ratio": 130_000,           # density-ratio estimators (OVR): their minibatches, initial states, policy samples
+    "ratio_init": 140_000,      # the ratio estimator's network initialisation
+    "vae_init": 150_000,        # BCQ's VAE decoder initialisation (the encoder uses "init")
+    "vae_noise": 160_000,       # BCQ's latent noise inside the update (VAE training, target and actor samples)
+    "generative_act": 170_000,  # BCQ's candidate actions when acting (its fixed evaluation latents come first)
 }
 
 ENV_OFFSETS = {

@@ -58,6 +58,19 @@ def test_d4rl_url_follows_the_d4rl_file_names():
         "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/halfcheetah_medium_replay-v2.hdf5"
 
 
+def test_d4rl_v0_names_and_files_mixed_is_medium_replay(tmp_path):
+    assert d4rl_url("hopper-mixed-v0") == d4rl_url("hopper-medium-replay-v0") == \
+        "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/hopper_mixed.hdf5"
+    assert d4rl_url("walker2d-medium-expert-v0").endswith("/gym_mujoco/walker2d_medium_expert.hdf5")
+    assert d4rl_url("hopper-medium-v2") == d4rl_url("hopper-medium")
+    arrays = _write_d4rl_file(tmp_path / "hopper_mixed.hdf5", drop="next_observations")   # v0 files have none
+    fetch_d4rl("hopper-mixed-v0", tmp_path / "root", hdf5=tmp_path / "hopper_mixed.hdf5")
+    ds = load_dataset("hopper-medium-replay-v0", source="d4rl", root=tmp_path / "root")
+    assert np.array_equal(ds.observations.numpy(), arrays["observations"])
+    assert np.array_equal(ds.next_observations[:2].numpy(), arrays["observations"][1:3])
+    assert "v0" in ds.metadata["score_label"]
+
+
 def test_d4rl_file_without_a_required_key_is_named(tmp_path):
     _write_d4rl_file(tmp_path / "bad.hdf5", drop="timeouts")
     with pytest.raises(SystemExit, match=r"not a D4RL v2 dataset: missing \['timeouts'\]"):

@@ -7,6 +7,7 @@ import torch
 
 from papers.dmg.algorithm import DMG, DMGConfig
 from shared.baselines import BC, IQL, TD3, TD3BC, BCConfig, IQLConfig, TD3BCConfig, TD3Config
+from shared.baselines.bcq import BCQ, BCQConfig
 from shared.rl.protocol import Algorithm
 from shared.rl.sac import SAC, SACConfig
 
@@ -18,6 +19,7 @@ ALGORITHMS = {
     "td3bc": (TD3BC, TD3BCConfig(hidden=H)),
     "td3": (TD3, TD3Config(hidden=H)),
     "sac": (SAC, SACConfig(hidden=H)),
+    "bcq": (BCQ, BCQConfig(actor_hidden=H, critic_hidden=H, vae_hidden=H)),
     "dmg": (DMG, DMGConfig(hidden=H, total_steps=STEPS)),
     "xql_dmg": (DMG, DMGConfig(hidden=H, total_steps=STEPS, in_sample="gumbel")),
     "sql_dmg": (DMG, DMGConfig(hidden=H, total_steps=STEPS, in_sample="sparse")),
