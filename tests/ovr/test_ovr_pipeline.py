@@ -4,14 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import torch
 
-from papers.ovr import claims, collect, settings
+from papers.ovr import collect, settings
 from papers.ovr.train import main as train_main, reward_noise
-from shared.report import Results
-from shared.report.claim import run_claims
 
 REPO = Path(__file__).resolve().parents[2]
 CFG = {"hyperparameters": {"ovr_lambda": 0.01, "dice_setup_steps": 5}, "seeds": [0, 1], "steps": 20,
@@ -82,27 +79,6 @@ def test_collect_duplicates_table1_runs_into_figure2_and_labels_noise(tmp_path):
                      ("figure2", "hopper-medium", "BCQ"), ("figure2", "hopper-medium", "BCQ+OVR"),
                      ("figure3", "hopper-medium (r + noise)", "BCQ")}
     assert ratios["mean"].tolist() == [1.1, 1.1] and sweeps["value"].tolist() == [0.03, 0.03]
-
-
-def _results(tmp_path, rows):
-    df = pd.DataFrame([{"artifact": a, "setting": s, "method": m, "seed": k, "value": v, "diverged": False,
-                        "data": "generated", "scale": "quick"} for a, s, m, values in rows
-                       for k, v in enumerate(values)])
-    return Results(tmp_path, df)
-
-
-def test_claims_on_synthetic_results(tmp_path):
-    rows = [("table1", "hopper-medium", "BCQ", [10, 11]), ("table1", "hopper-medium", "BCQ+OVR", [20, 21]),
-            ("table1", "hopper-random", "BCQ", [5, 6]), ("table1", "hopper-random", "BCQ+OVR", [5, 6.5]),
-            ("table1", "halfcheetah-medium", "BCQ", [30, 31]), ("table1", "halfcheetah-medium", "BCQ+OVR", [30, 32]),
-            ("figure2", "hopper-medium", "BCQ+OVR", [20, 21]), ("figure2", "hopper-medium", "BCQ+I.W.", [25, 26]),
-            ("figure3", "hopper-medium (r + noise)", "BCQ", [1, 2]),
-            ("figure3", "hopper-medium (r + noise)", "BCQ+OVR", [3, 4])]
-    verdicts = {c.name: c.verdict for c in run_claims(claims.CLAIMS, _results(tmp_path, rows))}
-    assert verdicts == {"ovr_geq_bcq": "hold", "gain_medium_mixed": "hold", "gain_hopper_walker": "hold",
-                        "no_gain_random": "hold", "gain_under_noise": "fail", "ovr_beats_iw": "fail"}
-    empty = {c.name: c.verdict for c in run_claims(claims.CLAIMS, _results(tmp_path, rows[:1]))}
-    assert set(empty.values()) == {"not run"}
 
 
 def test_dry_run_lists_table1_figures_and_theory():
