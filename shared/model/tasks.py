@@ -49,6 +49,11 @@ def env_family(name: str) -> str:
     return "halfcheetah_jump" if name == JUMP else name.split("-", 1)[0]
 
 
+def source_dataset(name: str) -> str:
+    """The shared.data dataset a task's data come from (the Snakemake input of its model and runs)."""
+    return JUMP_SOURCE_DATASET if name == JUMP else name
+
+
 def load_task_dataset(name: str, source: str = "generated", root=None, device="cpu"):
     """shared.data.load_dataset, or for halfcheetah-jump the relabelled HalfCheetah data (raw-return scores,
     batch mean / max returns in metadata)."""
