@@ -1,11 +1,12 @@
 # The two commands of the README, each setting up .venv/ on a fresh machine first.
 #   make reproduce   regenerate every table, figure and diff at the default (quick) scale
 #   make test        run the test suite
+#   make gpu-check   CPU vs CUDA agreement, the engine benchmark on CUDA, a timed DMG slice (< 8 min, one GPU)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: reproduce test report dag clean-results
+.PHONY: reproduce test report dag clean-results gpu-check
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +23,6 @@ test: $(VENV)/.installed
 
 dag: $(VENV)/.installed
 	$(BIN)/snakemake -n --cores all
+
+gpu-check: $(VENV)/.installed
+	$(BIN)/python -m shared.gpu_check --out results/bench/gpu_check.json

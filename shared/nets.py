@@ -19,14 +19,15 @@ def seed_generators(seeds: Sequence[int]) -> list[torch.Generator]:
 
 
 def sample_indices(generators: Sequence[torch.Generator], n: int, batch_size: int, device="cpu") -> torch.Tensor:
-    """Uniform minibatch indices [K, batch_size], member k drawn from generators[k] only."""
-    idx = torch.stack([torch.randint(n, (batch_size,), generator=g) for g in generators])
+    """Uniform minibatch indices [K, batch_size], member k drawn from generators[k] only (on the generator's device,
+    so CUDA generators draw on the GPU without a host copy)."""
+    idx = torch.stack([torch.randint(n, (batch_size,), generator=g, device=g.device) for g in generators])
     return idx.to(device)
 
 
 def member_randn(generators: Sequence[torch.Generator], shape: Sequence[int], device="cpu") -> torch.Tensor:
-    """Standard normal noise [K, *shape], member k drawn from generators[k] only."""
-    return torch.stack([torch.randn(tuple(shape), generator=g) for g in generators]).to(device)
+    """Standard normal noise [K, *shape], member k drawn from generators[k] only (on the generator's device)."""
+    return torch.stack([torch.randn(tuple(shape), generator=g, device=g.device) for g in generators]).to(device)
 
 
 class EnsembleLinear(nn.Module):
@@ -85,6 +86,13 @@ class EnsembleMLP(nn.Module):
         if x.dim() != 3 or x.shape[0] != self.n_members:
             raise ValueError(f"expected input [K={self.n_members}, B, in], got {tuple(x.shape)}")
         return self.net(x)
+
+
+def adam(params, lr: float) -> torch.optim.Adam:
+    """Adam, fused into one kernel per step when the parameters are on a GPU (the CPU path is torch's default, so
+    CPU results do not change)."""
+    params = list(params)
+    return torch.optim.Adam(params, lr=lr, fused=True if params[0].is_cuda else None)
 
 
 def minimise(optimizer: torch.optim.Optimizer, per_member_loss: torch.Tensor) -> None:

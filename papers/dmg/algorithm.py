@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from shared.nets import member_randn, minimise, seed_generators
+from shared.nets import adam, member_randn, minimise
+from shared.rl import streams
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic, ValueNet
 
@@ -92,7 +93,7 @@ def advantage_weight(adv: Tensor, cfg: DMGConfig) -> Tensor:
 
 
 class DMG:
-    """K seeds of DMG trained together; follows the algorithm protocol of shared/rl/offline_loop.py."""
+    """K seeds of DMG trained together; follows the algorithm protocol of shared/rl/protocol.py."""
 
     def __init__(self, obs_dim: int, act_dim: int, max_action: float, seeds: list[int], config: DMGConfig,
                  device: str = "cpu"):
@@ -103,15 +104,18 @@ class DMG:
         self.value = ValueNet(obs_dim, seeds, config.hidden).to(self.device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=config.critic_lr)
-        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=config.value_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=config.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=config.critic_lr)
+        self.value_opt = adam(self.value.parameters(), lr=config.value_lr)
         # Cosine schedule on the actor only, stepped once per actor update (authors' code).
         self.actor_sched = torch.optim.lr_scheduler.CosineAnnealingLR(
             self.actor_opt, T_max=max(1, config.total_steps // config.policy_freq))
         # Smoothing noise per seed, so seed k draws the same noise whether trained alone or with others.
-        self.noise_generators = seed_generators([s + 30_000 for s in seeds])
+        self.noise_generators = streams.generators("target_smoothing", seeds, self.device)
         self.value_loss_fn = IN_SAMPLE_LOSSES[config.in_sample]
+
+    def setup(self, data) -> None:
+        """Nothing to prepare."""
 
     def update(self, batch: dict[str, Tensor], step: int) -> dict[str, Tensor]:
         """One iteration of Algorithm 1 (`step` counts from 1; the actor moves on every policy_freq-th)."""
@@ -173,9 +177,9 @@ class DMG:
         q_scale = 1.0 / q_pi.abs().mean(dim=1).detach()   # TD3+BC-style normaliser (authors' code)
         return -q_scale * q_pi.mean(dim=1) + self.cfg.nu * bc, bc, weight
 
-
     @torch.no_grad()
-    def act(self, obs: Tensor) -> Tensor:
+    def act(self, obs: Tensor, deterministic: bool = True) -> Tensor:
+        """A deterministic policy either way: online exploration noise is the data source's (authors' code)."""
         return self.actor(obs)
 
     @torch.no_grad()
@@ -187,13 +191,12 @@ class DMG:
         modules = ("actor", "critic", "value", "actor_target", "critic_target",
                    "actor_opt", "critic_opt", "value_opt", "actor_sched")
         state = {name: getattr(self, name).state_dict() for name in modules}
-        state["noise_generators"] = [g.get_state() for g in self.noise_generators]
+        state["noise_generators"] = streams.get_states(self.noise_generators)
         return state
 
     def load_state_dict(self, state: dict) -> None:
         for name, value in state.items():
             if name == "noise_generators":
-                for g, s in zip(self.noise_generators, value):
-                    g.set_state(s)
+                streams.set_states(self.noise_generators, value)
             else:
                 getattr(self, name).load_state_dict(value)

@@ -6,6 +6,7 @@ import shlex
 
 from papers.dmg import settings as dmg_settings
 from shared.data import dataset_target
+from shared.rl.device import gpus, rule_device
 
 DMG = config["dmg"]
 DMG_RESULTS = "results/dmg"
@@ -16,6 +17,9 @@ DMG_RUN_DIRS = dmg_settings.run_dirs(DMG, DMG_RUNS)
 DMG_FT = DMG["finetune"]
 DMG_FT_DATASETS = DMG_FT["datasets"] + DMG_FT["stand_in"]
 DMG_FT_FINALS = [f"{DMG_RUNS}/finetune/{d}/{m}/final.json" for d in DMG_FT_DATASETS for m in ("dmg", "iql", "td3")]
+# The scale's device (paper: auto), or config["device"] for every paper; auto is resolved here, once.
+DMG_DEVICE = rule_device(config.get("device") or DMG.get("device", "cpu"))
+DMG_GPUS = gpus(DMG_DEVICE)
 DMG_FIGURES = [f"{DMG_RESULTS}/figures/figure{i}.png" for i in range(1, 7)]
 
 
@@ -38,7 +42,7 @@ def dmg_train_args(wildcards):
     args = ["--algo", algo, "--dataset", wildcards.dataset, "--source", dmg_source(wildcards.dataset),
             "--data-root", DMG_DATA_ROOT, "--seeds", *seeds, "--steps", str(DMG["steps"]),
             "--eval-every", str(min(cadence["every"], DMG["steps"])), "--eval-episodes", str(cadence["episodes"]),
-            "--log-every", str(DMG["log_every"]), *overrides]
+            "--log-every", str(DMG["log_every"]), "--device", DMG_DEVICE, *overrides]
     return shlex.join(args)
 
 
@@ -58,6 +62,8 @@ rule dmg_train:
     log:
         f"{DMG_RUNS}/{{group}}/{{dataset}}/{{variant}}/train.log",
     threads: 1
+    resources:
+        gpu=DMG_GPUS,
     shell:
         "python -m papers.dmg.train {params.args} --out $(dirname {output.final}) 2> {log}"
 
@@ -72,7 +78,8 @@ def dmg_finetune_args(wildcards):
     dataset, method = wildcards.dataset, wildcards.method
     args = ["--method", method, "--dataset", dataset, "--source", dmg_source(dataset), "--data-root",
             DMG_DATA_ROOT, "--online-steps", str(DMG_FT["online_steps"]), "--eval-every", str(DMG_FT["eval_every"]),
-            "--eval-episodes", str(DMG_FT["eval_episodes"]), "--log-every", str(DMG["log_every"])]
+            "--eval-episodes", str(DMG_FT["eval_episodes"]), "--log-every", str(DMG["log_every"]),
+            "--device", DMG_DEVICE]
     if method == "td3":
         args += ["--seeds", *[str(s) for s in DMG["seeds"]], "--start-steps", str(DMG_FT["td3_start_steps"])]
     else:
@@ -96,6 +103,8 @@ rule dmg_finetune:
     log:
         f"{DMG_RUNS}/finetune/{{dataset}}/{{method}}/finetune.log",
     threads: 1
+    resources:
+        gpu=DMG_GPUS,
     shell:
         "python -m papers.dmg.finetune {params.args} --out $(dirname {output.final}) 2> {log}"
 
@@ -177,9 +186,12 @@ rule dmg_all:
 
 
 rule dmg_benchmark:
-    """Update throughput (1 seed, 5 seeds vectorised, 5 sequential; CUDA too when present). Timing, so it is
-    not part of dmg_all: run it on purpose, on an otherwise idle machine."""
+    """Engine throughput of DMG and the baselines at K = 1, 5, 10 seeds (python -m shared.bench). Timing, so it
+    is not part of dmg_all: run it on purpose, on an otherwise idle machine."""
     output:
-        f"{DMG_RESULTS}/benchmark.json",
+        "results/bench/cpu.json",
+    log:
+        "results/bench/cpu.log",
+    threads: 1
     shell:
-        "python -m papers.dmg.benchmark --seeds 5 --steps 300 --out {output}"
+        "python -m shared.bench --device cpu --out {output} > {log} 2>&1"

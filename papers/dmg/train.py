@@ -10,33 +10,9 @@ config dataclass (values are parsed as YAML: --set lam=0.5 --set hidden=[256,256
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import math
-import sys
-from dataclasses import dataclass, field
-
-import torch
-import yaml
-
 from papers.dmg.algorithm import DMG, DMGConfig
 from shared.baselines import BC, IQL, TD3BC, BCConfig, IQLConfig, TD3BCConfig
-from shared.baselines.iql import locomotion_reward_scale
-from shared.rl.offline_loop import LoopSettings, prepare_transitions, train_offline
-from shared.runs import Run
-
-# |mean learned Q| beyond this many times the largest possible discounted return counts as divergence.
-Q_LIMIT_FACTOR = 10.0
-
-
-@dataclass(frozen=True)
-class AlgoSpec:
-    cls: type
-    config_cls: type
-    defaults: dict = field(default_factory=dict)   # preset config fields that define the variant
-    normalize_states: bool = True                  # each method's own paper / code
-    iql_reward_scale: bool = False                 # IQL scales locomotion rewards by 1000 / return range
-
+from shared.rl.cli import AlgoSpec, train_main
 
 ALGOS = {
     "dmg": AlgoSpec(DMG, DMGConfig),
@@ -49,123 +25,10 @@ ALGOS = {
     "iql": AlgoSpec(IQL, IQLConfig, normalize_states=False, iql_reward_scale=True),
     "td3bc": AlgoSpec(TD3BC, TD3BCConfig),
 }
-# Config fields that follow the run length (cosine schedules span the whole run, as in the authors' code).
-RUN_LENGTH_FIELDS = ("total_steps", "cosine_steps")
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m papers.dmg.train", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--algo", required=True, choices=sorted(ALGOS))
-    p.add_argument("--dataset", required=True, help="D4RL-style name, e.g. hopper-medium, antmaze-umaze")
-    p.add_argument("--source", default="generated", choices=["generated", "minari", "d4rl"])
-    p.add_argument("--data-root", default=None, help="dataset root (default: data/ under the repo)")
-    p.add_argument("--seeds", type=int, nargs="+", required=True, help="seeds trained together in one process")
-    p.add_argument("--steps", type=int, required=True, help="gradient steps (paper: 1000000)")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--eval-every", type=int, default=20_000, help="paper: 20000 Gym, 50000 AntMaze")
-    p.add_argument("--eval-episodes", type=int, default=10, help="paper: 10 Gym, 100 AntMaze")
-    p.add_argument("--log-every", type=int, default=1_000)
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a field of the algorithm's config (repeatable)")
-    p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--device", default="cpu", help="cpu or cuda[:i]")
-    args = p.parse_args(argv)
-    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
-        raise SystemExit(f"--seeds must be distinct non-negative integers, got {args.seeds}")
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit(f"--device {args.device}: CUDA is not available on this machine")
-    return args
-
-
-def build_config(spec: AlgoSpec, overrides: list[str], steps: int):
-    """The algorithm's config dataclass: paper defaults, then the variant's presets, then --set overrides."""
-    fields = {f.name: f for f in dataclasses.fields(spec.config_cls)}
-    values = dict(spec.defaults)
-    values.update({name: steps for name in RUN_LENGTH_FIELDS if name in fields})
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or key not in fields:
-            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(fields)}")
-        values[key] = parse_value(key, raw, fields[key].default)
-    try:
-        return spec.config_cls(**values)
-    except (TypeError, ValueError) as err:
-        raise SystemExit(f"--set: {err}") from None
-
-
-def parse_value(key: str, raw: str, default):
-    """YAML value, made a float where the field's default is one (YAML reads '3e-4' as a string)."""
-    value = yaml.safe_load(raw)
-    if isinstance(value, list):
-        return tuple(value)
-    if isinstance(default, float) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise SystemExit(f"--set {key}={raw}: expected a number") from None
-    return value
-
-
-def data_label(source: str, dataset) -> str:
-    """The `data` column of ours.csv: where the numbers' dataset came from."""
-    if source == "generated":
-        return f"generated {dataset.env_id} (D4RL recipe)"
-    if source == "d4rl":
-        return "D4RL v2"
-    return f"minari {dataset.metadata.get('dataset_id', dataset.env_id)}"
-
-
-def env_max_action(env_id: str) -> float:
-    import gymnasium
-
-    env = gymnasium.make(env_id)
-    try:
-        return float(env.action_space.high.max())
-    finally:
-        env.close()
 
 
 def main(argv=None) -> dict:
-    torch.set_num_threads(1)
-    args = parse_args(argv)
-    spec = ALGOS[args.algo]
-    config = build_config(spec, args.overrides, args.steps)
-    try:
-        settings = LoopSettings(steps=args.steps, batch_size=args.batch_size, eval_every=args.eval_every,
-                                eval_episodes=args.eval_episodes, log_every=min(args.log_every, args.eval_every))
-    except ValueError as err:
-        raise SystemExit(str(err)) from None
-
-    from shared.data import load_dataset  # imported late: --help and argument errors stay fast
-    from shared.evaluate import evaluate_policy
-
-    dataset = load_dataset(args.dataset, source=args.source, device="cpu", root=args.data_root)
-    antmaze = args.dataset.startswith("antmaze")
-    reward_scale = 1.0
-    if spec.iql_reward_scale and not antmaze:
-        reward_scale = locomotion_reward_scale(dataset.rewards, dataset.terminals, dataset.timeouts)
-    # AntMaze: rewards minus 1 and raw states (App. C.1, authors' README); locomotion: each method's own choice.
-    data = prepare_transitions(dataset, normalize_states=spec.normalize_states and not antmaze,
-                               reward_scale=reward_scale, reward_shift=-1.0 if antmaze else 0.0, device=args.device)
-    discount = getattr(config, "discount", 0.99)
-    settings.q_limit = Q_LIMIT_FACTOR * float(data.rewards.abs().max()) / (1.0 - discount)
-
-    obs_dim, act_dim = data.observations.shape[1], data.actions.shape[1]
-    max_action = env_max_action(dataset.env_id)
-    algo = spec.cls(obs_dim, act_dim, max_action, args.seeds, config, args.device)
-
-    def evaluate(act, n_members, episodes, eval_seeds):
-        returns = evaluate_policy(act, dataset.env_id, n_members, episodes, eval_seeds)
-        return returns, dataset.normalized_score(returns)
-
-    describe = {"algo": args.algo, "dataset": args.dataset, "source": args.source, "env_id": dataset.env_id,
-                "data": data_label(args.source, dataset), "device": args.device, "reward_scale": reward_scale,
-                "config": dataclasses.asdict(config), "command": " ".join(["python -m papers.dmg.train", *(sys.argv[1:] if argv is None else argv)])}
-    final = train_offline(algo, data, args.seeds, settings, Run(args.out, args.seeds), evaluate, args.device, describe)
-    scores = ", ".join("nan" if math.isnan(s) else f"{s:.1f}" for s in final["final_score"])
-    print(f"{args.algo} {args.dataset}: final scores [{scores}], {final['updates_per_s']:.1f} updates/s")
-    return final
+    return train_main(ALGOS, argv, prog="python -m papers.dmg.train", description=__doc__)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from shared.nets import minimise
+from shared.nets import adam, minimise
 from shared.rl.losses import member_mse
 from shared.rl.modules import DeterministicActor
 
@@ -25,8 +25,12 @@ class BC:
     def __init__(self, obs_dim: int, act_dim: int, max_action: float, seeds: Sequence[int],
                  config: BCConfig | None = None, device: str = "cpu"):
         self.config = config or BCConfig()
+        self.seeds = [int(s) for s in seeds]
         self.actor = DeterministicActor(obs_dim, act_dim, max_action, seeds, self.config.hidden).to(device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=self.config.actor_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=self.config.actor_lr)
+
+    def setup(self, data) -> None:
+        """Nothing to prepare."""
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         loss = member_mse(self.actor(batch["observations"]), batch["actions"])
@@ -34,7 +38,8 @@ class BC:
         return {"actor_loss": loss.detach()}
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor) -> torch.Tensor:
+    def act(self, obs: torch.Tensor, deterministic: bool = True) -> torch.Tensor:
+        """A deterministic policy either way: online exploration noise is the data source's (authors' loops)."""
         return self.actor(obs)
 
     def state_dict(self) -> dict:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, minimise
+from shared.nets import EnsembleMLP, adam, member_randn, minimise
+from shared.rl import streams
 from shared.rl.losses import expectile_loss, member_mse, soft_update
 from shared.rl.modules import TwinCritic, ValueNet
 
@@ -79,15 +80,21 @@ class IQL:
                  config: IQLConfig | None = None, device: str = "cpu"):
         self.config = cfg = config or IQLConfig()
         self.device = device
+        self.seeds = [int(s) for s in seeds]
         self.actor = GaussianActor(obs_dim, act_dim, max_action, seeds, cfg.hidden).to(device)
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
         self.value = ValueNet(obs_dim, seeds, cfg.hidden).to(device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.value_opt = torch.optim.Adam(self.value.parameters(), lr=cfg.value_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.value_opt = adam(self.value.parameters(), lr=cfg.value_lr)
         self.actor_sched = torch.optim.lr_scheduler.LambdaLR(self.actor_opt,
                                                                  cosine_decay(cfg.cosine_steps))
+        # Online, IQL explores by sampling its own policy (IQL's fine-tuning protocol).
+        self.exploration_generators = streams.generators("exploration", seeds, device)
+
+    def setup(self, data) -> None:
+        """Nothing to prepare."""
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         obs, actions = batch["observations"], batch["actions"]
@@ -128,24 +135,27 @@ class IQL:
         return loss.detach(), q1.detach()
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.actor(obs)
-
-    @torch.no_grad()
-    def sample_action(self, obs: torch.Tensor, generators: Sequence[torch.Generator]) -> torch.Tensor:
-        """a ~ pi(.|s), member k's noise from generators[k]: IQL explores with its own policy online."""
+    def act(self, obs: torch.Tensor, deterministic: bool = True) -> torch.Tensor:
+        """The mean action; deterministic=False: a ~ pi(.|s), clipped, member k's noise from its own stream."""
+        if deterministic:
+            return self.actor(obs)
         dist = self.actor.distribution(obs)
-        noise = member_randn(generators, dist.mean.shape[1:], obs.device)
+        noise = member_randn(self.exploration_generators, dist.mean.shape[1:], obs.device)
         return (dist.mean + dist.stddev * noise).clamp(-self.actor.max_action, self.actor.max_action)
 
     def state_dict(self) -> dict:
         names = ("actor", "critic", "critic_target", "value", "actor_opt", "critic_opt",
                  "value_opt", "actor_sched")
-        return {name: getattr(self, name).state_dict() for name in names}
+        state = {name: getattr(self, name).state_dict() for name in names}
+        state["exploration_generators"] = streams.get_states(self.exploration_generators)
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         for name, value in state.items():
-            getattr(self, name).load_state_dict(value)
+            if name == "exploration_generators":
+                streams.set_states(self.exploration_generators, value)
+            else:
+                getattr(self, name).load_state_dict(value)
 
 
 def locomotion_reward_scale(rewards: torch.Tensor, terminals: torch.Tensor, timeouts: torch.Tensor) -> float:

@@ -2,7 +2,7 @@
 
 Clipped double-Q target with target-policy smoothing, actor and targets updated every `policy_freq` critic
 updates, actor loss -Q1(s, pi(s)). Used online from scratch (exploration noise and warm-up steps live in the
-interaction loop, papers/dmg/finetune.py) and as the base of TD3+BC.
+online data source, shared/rl/sources.py) and as the base of TD3+BC.
 """
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import torch
 
-from shared.nets import member_randn, minimise, seed_generators
+from shared.nets import adam, member_randn, minimise
+from shared.rl import streams
 from shared.rl.losses import member_mse, soft_update
 from shared.rl.modules import DeterministicActor, TwinCritic
-
-# Noise streams are seeded apart from the minibatch-sampling streams (which use the seeds themselves).
-NOISE_SEED_OFFSET = 30_000
 
 
 @dataclass
@@ -38,18 +36,22 @@ class TD3:
         self.config = config or self.default_config()
         cfg = self.config
         self.max_action, self.act_dim, self.device = max_action, act_dim, device
+        self.seeds = [int(s) for s in seeds]
         self.actor = DeterministicActor(obs_dim, act_dim, max_action, seeds, cfg.hidden).to(device)
         self.actor_target = copy.deepcopy(self.actor).requires_grad_(False)
         self.critic = TwinCritic(obs_dim, act_dim, seeds, cfg.hidden).to(device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=cfg.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.critic_lr)
-        self.noise_generators = seed_generators([s + NOISE_SEED_OFFSET for s in seeds])
+        self.actor_opt = adam(self.actor.parameters(), lr=cfg.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=cfg.critic_lr)
+        self.noise_generators = streams.generators("target_smoothing", seeds, device)
         self.total_it = 0
 
     @staticmethod
     def default_config() -> TD3Config:
         return TD3Config()
+
+    def setup(self, data) -> None:
+        """Nothing to prepare."""
 
     def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         self.total_it += 1
@@ -94,7 +96,8 @@ class TD3:
         return loss.detach()
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor) -> torch.Tensor:
+    def act(self, obs: torch.Tensor, deterministic: bool = True) -> torch.Tensor:
+        """A deterministic policy either way: exploration noise is the online data source's (authors' TD3.py)."""
         return self.actor(obs)
 
     def state_dict(self) -> dict:
@@ -103,13 +106,12 @@ class TD3:
             "critic": self.critic.state_dict(), "critic_target": self.critic_target.state_dict(),
             "actor_opt": self.actor_opt.state_dict(),
             "critic_opt": self.critic_opt.state_dict(),
-            "noise_generators": [g.get_state() for g in self.noise_generators],
+            "noise_generators": streams.get_states(self.noise_generators),
             "total_it": self.total_it,
         }
 
     def load_state_dict(self, state: dict) -> None:
         for name in ("actor", "actor_target", "critic", "critic_target", "actor_opt", "critic_opt"):
             getattr(self, name).load_state_dict(state[name])
-        for g, s in zip(self.noise_generators, state["noise_generators"]):
-            g.set_state(s)
+        streams.set_states(self.noise_generators, state["noise_generators"])
         self.total_it = state["total_it"]

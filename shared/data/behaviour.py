@@ -21,9 +21,10 @@ import torch
 from tqdm import tqdm
 
 from shared.data.catalog import EnvFamily, generated_env_id
-from shared.data.env_state import get_env_state, set_env_state
+from shared.rl.envs import get_env_state, set_env_state
 from shared.evaluate import evaluate_policy, normalized_score
 from shared.nets import member_randn, sample_indices, seed_generators
+from shared.rl import streams
 from shared.rl.sac import SAC, SACConfig, TanhGaussianActor
 from shared.runs import Run, atomic_write_bytes, atomic_write_json
 
@@ -121,7 +122,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
     seed = settings.seed
     agent = SAC(obs_dim, act_dim, max_action, [seed], sac_config, device)
     buffer = ReplayBuffer(settings.total_steps, obs_dim, act_dim)
-    sample_generators = seed_generators([seed + 60_000])
+    sample_generators = streams.generators("online_sampling", [seed])
     random_actions = np.random.default_rng(seed)
     run = Run(out, [seed])
     identity = {"settings": asdict(settings), "sac": asdict(sac_config)}
@@ -131,7 +132,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
     saved = run.load_checkpoint()
     if saved is not None and saved[0]["identity"] == identity:
         state, done_steps = saved
-        agent.load_training_state(state["agent"])
+        agent.load_state_dict(state["agent"])
         buffer.load(state["buffer"])
         set_env_state(env, state["env"])
         obs, episode_return, updates = state["obs"], state["episode_return"], state["updates"]
@@ -151,7 +152,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
             action = random_actions.uniform(env.action_space.low, env.action_space.high).astype(np.float32)
         else:
             obs_t = torch.as_tensor(obs, dtype=torch.float32, device=agent.device)
-            action = agent.act(obs_t[None, None])[0, 0].cpu().numpy()
+            action = agent.act(obs_t[None, None], deterministic=False)[0, 0].cpu().numpy()
         next_obs, reward, terminated, truncated, _ = env.step(action)
         buffer.add(obs, action, reward, next_obs, terminated, truncated)
         episode_return += reward
@@ -161,7 +162,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
             obs, _ = env.reset()
         if step > settings.start_steps:
             batch = buffer.sample(sample_generators, sac_config.batch_size)
-            diagnostics = agent.update({k: v.to(agent.device) for k, v in batch.items()})
+            diagnostics = agent.update({k: v.to(agent.device) for k, v in batch.items()}, updates + 1)
             updates += 1
         if step % settings.checkpoint_every == 0:
             actors[step] = {k: v.detach().cpu().clone() for k, v in agent.actor.state_dict().items()}
@@ -179,7 +180,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
                 scalars.update(diagnostics)
             run.log(step, **scalars)
             run.save_checkpoint({
-                "identity": identity, "agent": agent.training_state(), "buffer": buffer.arrays(),
+                "identity": identity, "agent": agent.state_dict(), "buffer": buffer.arrays(),
                 "env": get_env_state(env), "obs": obs.copy(), "episode_return": episode_return, "updates": updates,
                 "actors": actors, "checkpoints": checkpoints, "seconds": elapsed,
                 "random_actions": random_actions.bit_generator.state,

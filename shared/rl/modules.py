@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from shared.nets import EnsembleMLP
+from shared.rl.streams import stream_seeds
 
 
 class DeterministicActor(nn.Module):
@@ -28,9 +29,9 @@ class TwinCritic(nn.Module):
 
     def __init__(self, obs_dim: int, act_dim: int, seeds: Sequence[int], hidden: Sequence[int] = (256, 256)):
         super().__init__()
-        # The second head's seeds are offset so its initialisation differs from the first head's.
+        # The second head has its own stream so its initialisation differs from the first head's.
         self.q1 = EnsembleMLP(obs_dim + act_dim, 1, hidden, len(seeds), seeds)
-        self.q2 = EnsembleMLP(obs_dim + act_dim, 1, hidden, len(seeds), [s + 10_000 for s in seeds])
+        self.q2 = EnsembleMLP(obs_dim + act_dim, 1, hidden, len(seeds), stream_seeds("init_q2", seeds))
 
     def forward(self, obs: torch.Tensor, act: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.cat([obs, act], dim=-1)
@@ -45,7 +46,7 @@ class ValueNet(nn.Module):
 
     def __init__(self, obs_dim: int, seeds: Sequence[int], hidden: Sequence[int] = (256, 256)):
         super().__init__()
-        self.net = EnsembleMLP(obs_dim, 1, hidden, len(seeds), [s + 20_000 for s in seeds])
+        self.net = EnsembleMLP(obs_dim, 1, hidden, len(seeds), stream_seeds("init_value", seeds))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(obs).squeeze(-1)

@@ -44,13 +44,25 @@ class Algorithm(Protocol):
 @runtime_checkable
 class DataSource(Protocol):
     """Where the loop's minibatches come from: a fixed dataset, an online buffer fed by environment steps, or
-    a mixture of real data and model rollouts."""
+    a mixture of real data and model rollouts (implementations: shared/rl/sources.py)."""
+
+    data: Any            # the training Transitions handed to algo.setup (None for online RL from scratch)
+    warmup_steps: int    # first steps that only run before_update (online warm-up); update t - warmup_steps follows
 
     def before_update(self, step: int, algo: Algorithm) -> None:
         """Runs before update `step`: environment steps (online), model rollouts (model-based), nothing (fixed)."""
 
     def sample(self, batch_size: int) -> Batch:
         """One minibatch per member [K, B, ...], member k's indices drawn from its own random stream."""
+
+    def normalise(self, obs: Any) -> Tensor:
+        """Raw environment observations -> what the algorithm sees (the training data's state normalisation)."""
+
+    def stats(self) -> dict[str, Tensor]:
+        """Per-member diagnostics for the log, e.g. the latest training-episode return ({} for fixed data)."""
+
+    def fingerprint(self, digest: Any) -> None:
+        """Feed a hashlib digest with everything the data depend on (the loop's stale-checkpoint guard)."""
 
     def state_dict(self) -> dict: ...
 

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from shared.nets import EnsembleMLP, member_randn, minimise, seed_generators
+from shared.nets import EnsembleMLP, adam, member_randn, minimise
+from shared.rl import streams
 from shared.rl.losses import soft_update
 from shared.rl.modules import TwinCritic
 
@@ -42,7 +43,8 @@ class TanhGaussianActor(nn.Module):
     def __init__(self, obs_dim: int, act_dim: int, max_action: float, seeds: Sequence[int],
                  hidden: Sequence[int] = (256, 256)):
         super().__init__()
-        self.net = EnsembleMLP(obs_dim, 2 * act_dim, hidden, len(seeds), [s + 30_000 for s in seeds])
+        self.net = EnsembleMLP(obs_dim, 2 * act_dim, hidden, len(seeds),
+                               streams.stream_seeds("sac_actor_init", seeds))
         self.act_dim, self.max_action = act_dim, max_action
 
     def distribution(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,37 +66,39 @@ class TanhGaussianActor(nn.Module):
         return self.max_action * torch.tanh(mean)
 
 
-class SAC(nn.Module):
+class SAC:
     """K SAC agents (one per seed): twin critics with target copies, tanh-Gaussian actor, learned temperature."""
 
     def __init__(self, obs_dim: int, act_dim: int, max_action: float, seeds: Sequence[int],
                  config: SACConfig = SACConfig(), device: str | torch.device = "cpu"):
-        super().__init__()
-        self.config, self.seeds, self.device = config, list(seeds), torch.device(device)
-        self.actor = TanhGaussianActor(obs_dim, act_dim, max_action, seeds, config.hidden)
-        self.critic = TwinCritic(obs_dim, act_dim, seeds, config.hidden)
+        self.config, self.seeds, self.device = config, [int(s) for s in seeds], torch.device(device)
+        self.actor = TanhGaussianActor(obs_dim, act_dim, max_action, seeds, config.hidden).to(self.device)
+        self.critic = TwinCritic(obs_dim, act_dim, seeds, config.hidden).to(self.device)
         self.critic_target = copy.deepcopy(self.critic).requires_grad_(False)
-        self.log_alpha = nn.Parameter(torch.full((len(seeds),), math.log(config.init_alpha)))
+        self.log_alpha = nn.Parameter(torch.full((len(seeds),), math.log(config.init_alpha), device=self.device))
         self.target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
-        self.to(self.device)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=config.actor_lr)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=config.critic_lr)
-        self.alpha_opt = torch.optim.Adam([self.log_alpha], lr=config.alpha_lr)
+        self.actor_opt = adam(self.actor.parameters(), lr=config.actor_lr)
+        self.critic_opt = adam(self.critic.parameters(), lr=config.critic_lr)
+        self.alpha_opt = adam([self.log_alpha], lr=config.alpha_lr)
         # Separate streams for update noise and acting noise, one per member, so member k's numbers
         # depend on seeds[k] alone.
-        self.update_generators = seed_generators([s + 40_000 for s in seeds])
-        self.act_generators = seed_generators([s + 50_000 for s in seeds])
+        self.update_generators = streams.generators("sac_update", seeds, self.device)
+        self.act_generators = streams.generators("sac_act", seeds, self.device)
 
     @property
     def n_members(self) -> int:
         return len(self.seeds)
 
+    def setup(self, data) -> None:
+        """Nothing to prepare."""
+
     def _noise(self, generators: list[torch.Generator], like: torch.Tensor) -> torch.Tensor:
         return member_randn(generators, like.shape[1:-1] + (self.actor.act_dim,), self.device)
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor, deterministic: bool = False) -> torch.Tensor:
-        """Actions [K, B, act] for observations [K, B, obs]."""
+    def act(self, obs: torch.Tensor, deterministic: bool = True) -> torch.Tensor:
+        """Actions [K, B, act] for observations [K, B, obs]: the tanh of the mean, or (deterministic=False) a
+        sample of the policy with noise from the acting stream."""
         if deterministic:
             return self.actor.deterministic(obs)
         return self.actor.sample(obs, self._noise(self.act_generators, obs))[0]
@@ -117,9 +121,9 @@ class SAC(nn.Module):
         alpha_loss = -(self.log_alpha.unsqueeze(1) * (log_prob.detach() + self.target_entropy)).mean(dim=1)
         return actor_loss, alpha_loss, -log_prob.detach().mean(dim=1)
 
-    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def update(self, batch: dict[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
         """One SAC step on a batch with keys observations, actions, rewards, next_observations, terminals
-        (each [K, B, ...]); returns per-member diagnostics [K]."""
+        (each [K, B, ...]); returns per-member diagnostics [K]. SAC does the same at every step."""
         critic_loss = self.critic_loss(batch["observations"], batch["actions"], batch["rewards"],
                                        batch["next_observations"], batch["terminals"])
         minimise(self.critic_opt, critic_loss)
@@ -135,21 +139,21 @@ class SAC(nn.Module):
         return {"critic_loss": critic_loss.detach(), "actor_loss": actor_loss.detach(),
                 "alpha": self.log_alpha.detach().exp(), "entropy": entropy}
 
-    def training_state(self) -> dict:
+    def state_dict(self) -> dict:
         """A snapshot (copied, not live tensors) of everything needed to resume: weights, optimiser moments,
         noise-generator states."""
-        return copy.deepcopy({"model": self.state_dict(), "actor_opt": self.actor_opt.state_dict(),
-                "critic_opt": self.critic_opt.state_dict(), "alpha_opt": self.alpha_opt.state_dict(),
-                "update_generators": [g.get_state() for g in self.update_generators],
-                "act_generators": [g.get_state() for g in self.act_generators],
-                "config": asdict(self.config)})
+        return copy.deepcopy({
+            "actor": self.actor.state_dict(), "critic": self.critic.state_dict(),
+            "critic_target": self.critic_target.state_dict(), "log_alpha": self.log_alpha.detach(),
+            "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
+            "alpha_opt": self.alpha_opt.state_dict(),
+            "update_generators": streams.get_states(self.update_generators),
+            "act_generators": streams.get_states(self.act_generators), "config": asdict(self.config)})
 
-    def load_training_state(self, state: dict) -> None:
-        self.load_state_dict(state["model"])
-        self.actor_opt.load_state_dict(state["actor_opt"])
-        self.critic_opt.load_state_dict(state["critic_opt"])
-        self.alpha_opt.load_state_dict(state["alpha_opt"])
-        for g, s in zip(self.update_generators, state["update_generators"]):
-            g.set_state(s)
-        for g, s in zip(self.act_generators, state["act_generators"]):
-            g.set_state(s)
+    def load_state_dict(self, state: dict) -> None:
+        for name in ("actor", "critic", "critic_target", "actor_opt", "critic_opt", "alpha_opt"):
+            getattr(self, name).load_state_dict(state[name])
+        with torch.no_grad():
+            self.log_alpha.copy_(state["log_alpha"])
+        streams.set_states(self.update_generators, state["update_generators"])
+        streams.set_states(self.act_generators, state["act_generators"])

@@ -54,24 +54,27 @@ def test_members_train_exactly_as_separate_runs():
     alone = [SAC(3, 2, 1.0, [3], SMALL), SAC(3, 2, 1.0, [7], SMALL)]
     for step in range(3):
         batch = _batch(2, seed=step)
-        together.update(batch)
+        together.update(batch, step + 1)
         for k, agent in enumerate(alone):
-            agent.update({key: value[k:k + 1] for key, value in batch.items()})
+            agent.update({key: value[k:k + 1] for key, value in batch.items()}, step + 1)
     for k, agent in enumerate(alone):
-        for (name, p_together), p_alone in zip(together.state_dict().items(), agent.state_dict().values()):
-            assert torch.allclose(p_together[k:k + 1] if p_together.dim() else p_together,
-                                  p_alone, atol=1e-6), name
+        for net in ("actor", "critic", "critic_target"):
+            for (name, p_together), p_alone in zip(getattr(together, net).state_dict().items(),
+                                                   getattr(agent, net).state_dict().values()):
+                assert torch.allclose(p_together[k:k + 1], p_alone, atol=1e-6), (net, name)
+        assert torch.allclose(together.log_alpha[k:k + 1], agent.log_alpha, atol=1e-6)
 
 
 def test_resume_gives_the_same_next_update():
     agent = SAC(3, 2, 1.0, [0], SMALL)
-    agent.update(_batch(1, seed=1))
-    state = agent.training_state()
+    agent.update(_batch(1, seed=1), 1)
+    state = agent.state_dict()
     resumed = SAC(3, 2, 1.0, [0], SMALL)
-    resumed.load_training_state(state)
-    a, b = agent.update(_batch(1, seed=2)), resumed.update(_batch(1, seed=2))
+    resumed.load_state_dict(state)
+    a, b = agent.update(_batch(1, seed=2), 2), resumed.update(_batch(1, seed=2), 2)
     assert torch.equal(a["critic_loss"], b["critic_loss"])
-    assert torch.equal(agent.act(torch.ones(1, 1, 3)), resumed.act(torch.ones(1, 1, 3)))
+    obs = torch.ones(1, 1, 3)
+    assert torch.equal(agent.act(obs, deterministic=False), resumed.act(obs, deterministic=False))
 
 
 def test_learns_the_best_action_of_a_one_step_problem():
@@ -79,10 +82,10 @@ def test_learns_the_best_action_of_a_one_step_problem():
     agent = SAC(1, 1, 1.0, [0], SACConfig(hidden=(32, 32), batch_size=64, actor_lr=3e-3, critic_lr=3e-3,
                                           alpha_lr=3e-3, init_alpha=0.1))
     g = torch.Generator().manual_seed(0)
-    for _ in range(400):
+    for step in range(1, 401):
         obs = torch.randn(1, 64, 1, generator=g)
         actions = torch.rand(1, 64, 1, generator=g) * 2 - 1
         agent.update({"observations": obs, "actions": actions, "rewards": -(actions[..., 0] - 0.5) ** 2,
-                      "next_observations": obs, "terminals": torch.ones(1, 64)})
+                      "next_observations": obs, "terminals": torch.ones(1, 64)}, step)
     best = agent.act(torch.zeros(1, 8, 1), deterministic=True)
     assert torch.allclose(best, torch.full_like(best, 0.5), atol=0.15)

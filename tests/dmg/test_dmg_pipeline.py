@@ -10,6 +10,7 @@ import yaml
 from papers.dmg import claims, collect, settings, train
 from papers.dmg.figures import sweep_figure
 from shared.report import Results
+from shared.rl.cli import build_config
 from shared.report.published import load_published
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,10 +57,10 @@ def test_quick_scale_runs_table2_in_full_and_both_sweeps():
 
 
 def test_set_parses_numbers_like_the_command_line_writes_them():
-    config = train.build_config(train.ALGOS["dmg"], ["actor_lr=3e-4", "nu=10", "hidden=[64,64]"], steps=100)
+    config = build_config(train.ALGOS["dmg"], ["actor_lr=3e-4", "nu=10", "hidden=[64,64]"], steps=100)
     assert config.actor_lr == 3e-4 and isinstance(config.nu, float) and config.hidden == (64, 64)
     assert config.total_steps == 100
-    assert train.build_config(train.ALGOS["iql"], [], steps=100).cosine_steps == 100
+    assert build_config(train.ALGOS["iql"], [], steps=100).cosine_steps == 100
 
 
 def write_final(root: Path, rel: str, **fields) -> Path:
@@ -160,6 +161,5 @@ def test_sweep_figure_is_written(tmp_path):
 def test_train_cli_bad_input_is_one_clear_line(argv, message, tmp_path):
     base = ["--algo", "dmg", "--dataset", "hopper-medium", "--seeds", "0", "--steps", "10", "--out", str(tmp_path)]
     with pytest.raises(SystemExit) as err:
-        args = train.parse_args(base + argv)
-        train.build_config(train.ALGOS[args.algo], args.overrides, args.steps)
+        train.main(base + argv)
     assert message in str(err.value)

@@ -11,7 +11,8 @@ import torch
 
 import shared.data
 from papers.dmg import finetune, train
-from shared.baselines.online import ReplayBuffer, SeedEnvs
+from shared.rl.buffers import ReplayBuffer
+from shared.rl.envs import SeedEnvs
 from shared.data.loading import OfflineDataset
 from shared.nets import seed_generators
 

@@ -1,4 +1,5 @@
-"""The offline loop: data preparation, per-seed sampling, resume, divergence bookkeeping, outputs."""
+"""The loop on a fixed dataset: data preparation, per-seed sampling, resume, stale-checkpoint guard, divergence
+bookkeeping, outputs."""
 import csv
 import json
 import math
@@ -9,7 +10,8 @@ import pytest
 import torch
 
 from papers.dmg.algorithm import DMG, DMGConfig
-from shared.rl.offline_loop import LoopSettings, prepare_transitions, train_offline
+from shared.rl.loop import LoopSettings, train
+from shared.rl.sources import FixedDataset, prepare_transitions
 from shared.runs import Run
 
 OBS, ACT, N = 4, 2, 500
@@ -31,6 +33,10 @@ def fake_evaluate(act, n_members, episodes, seeds):
     obs = np.stack([np.random.default_rng(s).normal(size=(episodes, OBS)) for s in seeds]).astype(np.float32)
     returns = act(obs).mean(axis=-1)
     return returns, 100 * returns
+
+
+def train_offline(algo, data, seeds, loop_settings, run, evaluate):
+    return train(algo, FixedDataset(data, seeds), loop_settings, run, evaluate)
 
 
 def dmg(seeds):
@@ -114,14 +120,19 @@ def test_checkpoint_from_other_data_is_not_resumed(tmp_path):
 class ExplodingSeed:
     """Seed 1's statistics become non-finite (or huge) from step 15 on; seed 0 stays healthy."""
 
+    seeds = [0, 1]
+
     def __init__(self, value):
         self.value = value
+
+    def setup(self, data):
+        pass
 
     def update(self, batch, step):
         q = torch.tensor([1.0, self.value if step >= 15 else 1.0])
         return {"q_mean": q}
 
-    def act(self, obs):
+    def act(self, obs, deterministic=True):
         return torch.zeros(*obs.shape[:2], ACT)
 
     def state_dict(self):
@@ -145,3 +156,21 @@ def test_bad_settings_fail_clearly():
         LoopSettings(steps=100, eval_every=15, log_every=10)
     with pytest.raises(ValueError, match="steps"):
         LoopSettings(steps=0)
+
+
+class CountsSetup(ExplodingSeed):
+    def __init__(self):
+        super().__init__(1.0)
+        self.setups = 0
+
+    def setup(self, data):
+        assert isinstance(data.observations, torch.Tensor)
+        self.setups += 1
+
+
+def test_setup_runs_on_fresh_runs_only(tmp_path):
+    data = prepare_transitions(fake_dataset(), True)
+    fresh, again = CountsSetup(), CountsSetup()
+    train_offline(fresh, data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)
+    train_offline(again, data, [0, 1], settings(), Run(tmp_path, [0, 1]), fake_evaluate)   # resumes at the end
+    assert (fresh.setups, again.setups) == (1, 0)
