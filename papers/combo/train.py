@@ -6,11 +6,12 @@ r"""Train COMBO or CQL+MBPO (App. C: conservative term at dataset states only) o
 Writes <out>/metrics.jsonl (with the conservative regulariser per seed), eval.csv, final.json, checkpoint.pt.
 """
 from shared.model.cli import train_main
+from shared.rl.cli import AlgoSpec
 from shared.rl.combo import COMBO, COMBOConfig
 
 ALGOS = {
-    "combo": (COMBO, COMBOConfig, {}),
-    "cql_mbpo": (COMBO, COMBOConfig, {"rho_states": "data"}),
+    "combo": AlgoSpec(COMBO, COMBOConfig, normalize_states=False),
+    "cql_mbpo": AlgoSpec(COMBO, COMBOConfig, {"rho_states": "data"}, normalize_states=False),
 }
 
 

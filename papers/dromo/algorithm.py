@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from shared.nets import minimise, sample_indices, seed_generators
+from shared.nets import adam, minimise, sample_indices
+from shared.rl import streams
 from shared.rl.combo import COMBO, COMBOConfig
 from shared.rl.sac import TanhGaussianActor
 
 DRO_FORMS = ("action", "strict")
-DRO_SEED_OFFSET, BEHAVIOUR_SEED_OFFSET = 90_000, 95_000
 ATANH_CLIP = 1.0 - 1e-6
 
 
@@ -71,10 +71,10 @@ def strict_variance_penalty(q: Tensor, eps: float) -> Tensor:
 class DROMO(COMBO):
     def __init__(self, obs_dim, act_dim, max_action, seeds, config: DROMOConfig = DROMOConfig(), device="cpu"):
         super().__init__(obs_dim, act_dim, max_action, seeds, config, device)
-        self.behaviour = TanhGaussianActor(obs_dim, act_dim, max_action, [s + BEHAVIOUR_SEED_OFFSET for s in self.seeds],
+        self.behaviour = TanhGaussianActor(obs_dim, act_dim, max_action, streams.stream_seeds("behaviour_init", self.seeds),
                                            config.behaviour_hidden).to(self.device)
-        self.behaviour_opt = torch.optim.Adam(self.behaviour.parameters(), lr=config.behaviour_lr)
-        self.dro_generators = seed_generators([s + DRO_SEED_OFFSET for s in self.seeds])
+        self.behaviour_opt = adam(self.behaviour.parameters(), lr=config.behaviour_lr)
+        self.dro_generators = streams.generators("dro_actions", self.seeds)
 
     def setup(self, data) -> None:
         super().setup(data)
@@ -82,7 +82,7 @@ class DROMO(COMBO):
             self.fit_behaviour(data)
 
     def fit_behaviour(self, data) -> None:
-        generators = seed_generators([s + BEHAVIOUR_SEED_OFFSET for s in self.seeds])
+        generators = streams.generators("behaviour_sampling", self.seeds)
         for _ in range(self.config.behaviour_steps):
             idx = sample_indices(generators, len(data), self.config.behaviour_batch, self.device)
             minimise(self.behaviour_opt, behaviour_nll(self.behaviour, data.observations[idx], data.actions[idx]))
@@ -117,10 +117,9 @@ class DROMO(COMBO):
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "behaviour": self.behaviour.state_dict(),
-                "dro_generators": [g.get_state() for g in self.dro_generators]}
+                "dro_generators": streams.get_states(self.dro_generators)}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         self.behaviour.load_state_dict(state["behaviour"])
-        for g, s in zip(self.dro_generators, state["dro_generators"]):
-            g.set_state(s)
+        streams.set_states(self.dro_generators, state["dro_generators"])

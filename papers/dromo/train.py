@@ -8,12 +8,13 @@ the same datasets, seeds and cached dynamics models).
 """
 from papers.dromo.algorithm import DROMO, DROMOConfig
 from shared.model.cli import train_main
+from shared.rl.cli import AlgoSpec
 from shared.rl.combo import COMBO, COMBOConfig
 
 ALGOS = {
-    "combo": (COMBO, COMBOConfig, {}),
-    "dromo": (DROMO, DROMOConfig, {"dro_form": "action"}),
-    "dromo_strict": (DROMO, DROMOConfig, {"dro_form": "strict"}),
+    "combo": AlgoSpec(COMBO, COMBOConfig, normalize_states=False),
+    "dromo": AlgoSpec(DROMO, DROMOConfig, {"dro_form": "action"}, normalize_states=False),
+    "dromo_strict": AlgoSpec(DROMO, DROMOConfig, {"dro_form": "strict"}, normalize_states=False),
 }
 
 

@@ -18,9 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from shared.nets import EnsembleMLP, seed_generators
-
-MODEL_SEED_OFFSET = 60_000
+from shared.nets import EnsembleMLP
+from shared.rl import streams
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class GaussianEnsemble(nn.Module):
         super().__init__()
         self.obs_dim, self.act_dim, self.seeds, self.settings = obs_dim, act_dim, [int(s) for s in seeds], settings
         k, m, out = len(self.seeds), settings.n_models, obs_dim + 1
-        member_seeds = [MODEL_SEED_OFFSET + s * settings.n_models + j for s in self.seeds for j in range(m)]
+        member_seeds = [streams.offset("model_init") + s * settings.n_models + j for s in self.seeds for j in range(m)]
         self.net = EnsembleMLP(obs_dim + act_dim, 2 * out, settings.hidden, k * m, member_seeds, activation=nn.SiLU)
         self.max_logvar = nn.Parameter(torch.full((k * m, 1, out), 0.5))
         self.min_logvar = nn.Parameter(torch.full((k * m, 1, out), -10.0))
@@ -133,7 +132,7 @@ def fit_ensemble(model: GaussianEnsemble, obs: Tensor, act: Tensor, rew: Tensor,
     n_hold = min(cfg.holdout, int(0.2 * n))
     if n_hold < 1 or n - n_hold < 1:
         raise ValueError(f"need more transitions to fit a model with a hold-out set, got {n}")
-    generators = seed_generators([MODEL_SEED_OFFSET + s for s in model.seeds])
+    generators = streams.generators("model_fit", model.seeds)
     perms = torch.stack([torch.randperm(n, generator=g) for g in generators])        # [K, N]
     hold_idx, train_idx = perms[:, :n_hold], perms[:, n_hold:]
     n_train = train_idx.shape[1]

@@ -30,13 +30,13 @@ from shared.model.ensemble import GaussianEnsemble, ModelSettings, fit_ensemble
 from shared.model.rollouts import ModelBuffer, branched_rollout, state_box
 from shared.model.store import load_ensemble
 from shared.model.termination import termination_for
-from shared.nets import minimise, seed_generators
+from shared.nets import minimise
+from shared.rl import streams
 from shared.rl.losses import soft_update
 from shared.rl.sac import SAC, SACConfig
 
 RHO_STATES = ("model", "mix", "data")
 ROLLOUT_POLICIES = ("uniform", "policy")
-ROLLOUT_SEED_OFFSET, CONSERVATIVE_SEED_OFFSET, BUFFER_SEED_OFFSET = 60_000, 70_000, 80_000
 
 
 @dataclass
@@ -97,9 +97,10 @@ class COMBO:
         self.obs_dim, self.act_dim, self.max_action = obs_dim, act_dim, float(max_action)
         self.seeds, self.config, self.device = [int(s) for s in seeds], config, torch.device(device)
         self.sac = SAC(obs_dim, act_dim, max_action, self.seeds, config.sac_config(), device)
-        self.rollout_generators = seed_generators([s + ROLLOUT_SEED_OFFSET for s in self.seeds])
-        self.conservative_generators = seed_generators([s + CONSERVATIVE_SEED_OFFSET for s in self.seeds])
-        self.buffer_generators = seed_generators([s + BUFFER_SEED_OFFSET for s in self.seeds])
+        # CPU generators (their draws are moved to the device): the same numbers on CPU and CUDA.
+        self.rollout_generators = streams.generators("model_rollout", self.seeds)
+        self.conservative_generators = streams.generators("conservative_actions", self.seeds)
+        self.buffer_generators = streams.generators("model_sampling", self.seeds)
         capacity = config.retain_rollouts * config.rollout_batch * config.rollout_length
         self.buffer = ModelBuffer(len(self.seeds), capacity, obs_dim, act_dim, device)
         self.termination = termination_for(config.env)
@@ -221,15 +222,25 @@ class COMBO:
 
     # ---- state ------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """Networks, optimisers, generator states and the model buffer (the dynamics model and the start states
-        come from setup(data), which the training entry point runs on resume too)."""
-        gens = {name: [g.get_state() for g in getattr(self, name)]
+        """The whole training state, including the dynamics model and the rollout start states that setup(data)
+        made, so a fresh instance resumes from it without setup (the engine's loop calls setup on fresh runs only)."""
+        gens = {name: streams.get_states(getattr(self, name))
                 for name in ("rollout_generators", "conservative_generators", "buffer_generators")}
-        return {"sac": self.sac.training_state(), "buffer": self.buffer.state_dict(), "generators": gens}
+        return {"sac": self.sac.state_dict(), "buffer": self.buffer.state_dict(), "generators": gens,
+                "model": {"obs_dim": self.obs_dim, "act_dim": self.act_dim, "seeds": self.model.seeds,
+                          "settings": asdict(self.model.settings), "state": self.model.state_dict()},
+                "start_obs": self.start_obs, "box": self.box, "model_report": self.model_report}
 
     def load_state_dict(self, state: dict) -> None:
-        self.sac.load_training_state(state["sac"])
+        self.sac.load_state_dict(state["sac"])
         self.buffer.load_state_dict(state["buffer"])
         for name, states in state["generators"].items():
-            for g, s in zip(getattr(self, name), states):
-                g.set_state(s)
+            streams.set_states(getattr(self, name), states)
+        saved = state["model"]
+        self.model = GaussianEnsemble(saved["obs_dim"], saved["act_dim"], saved["seeds"],
+                                      ModelSettings(**saved["settings"])).to(self.device)
+        self.model.load_state_dict(saved["state"])
+        self.model.requires_grad_(False)
+        self.start_obs = state["start_obs"].to(self.device)
+        self.box = tuple(b.to(self.device) for b in state["box"])
+        self.model_report = state["model_report"]

@@ -34,6 +34,12 @@ OFFSETS = {
     "model_sampling": 110_000,  # minibatch indices from a model-rollout buffer (COMBO, DROMO)
     "model_rollout": 120_000,   # start states and model noise of model rollouts
     "ratio": 130_000,           # density-ratio estimators (OVR)
+    "model_fit": 140_000,       # dynamics-model hold-out split, bootstrap and shuffling (COMBO, DROMO)
+    "model_init": 150_000,      # dynamics-model members: seed * n_models + member (distinct below 10000 / n_models)
+    "conservative_actions": 160_000,  # uniform and policy actions of COMBO's log-sum-exp
+    "dro_actions": 170_000,     # DROMO's actions from pi^f for the variance penalty
+    "behaviour_init": 180_000,  # DROMO's behaviour-cloned pi_beta: initialisation
+    "behaviour_sampling": 190_000,  # and its minibatches
 }
 
 ENV_OFFSETS = {

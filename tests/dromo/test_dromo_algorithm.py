@@ -33,8 +33,9 @@ def test_dromo_with_coefficient_zero_equals_combo_exactly(form):
     for name in combo_stats[-1]:
         assert torch.equal(combo_stats[-1][name], dromo_stats[-1][name]), name
     combo, _ = run([0, 1], 5, COMBOConfig(**TINY), COMBO)
-    for name, value in combo.sac.state_dict().items():
-        assert torch.equal(value, dromo.sac.state_dict()[name]), name
+    for net in ("actor", "critic", "critic_target"):
+        for name, value in getattr(combo.sac, net).state_dict().items():
+            assert torch.equal(value, getattr(dromo.sac, net).state_dict()[name]), (net, name)
 
 
 @pytest.mark.parametrize("form", ["action", "strict"])
