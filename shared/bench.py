@@ -52,6 +52,17 @@ BENCHMARKS: dict[str, Callable] = {
 }
 
 
+def _model_based(kind: str) -> Callable:
+    def make(obs_dim, act_dim, seeds, device):
+        from shared.model.bench import benchmark_instance
+
+        return benchmark_instance(kind, obs_dim, act_dim, seeds, device)
+    return make
+
+
+BENCHMARKS.update({kind: _model_based(kind) for kind in ("combo", "dromo", "dromo_strict")})
+
+
 def synthetic_data(device: str):
     g = torch.Generator().manual_seed(0)
     obs = torch.randn(N_TRANSITIONS, OBS_DIM, generator=g)

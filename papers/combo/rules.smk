@@ -1,7 +1,7 @@
 # COMBO (Yu, Kumar et al., NeurIPS 2021; appendix seed 002): Tables 4-7 (selection rule), the D4RL column (vs
 # Table 4's picked entries), Table 8 (COMBO vs CQL+MBPO on halfcheetah-jump). Included by the root Snakefile, which
 # provides config["combo"] (the active scale of config/papers/combo.yaml), config["scale"], config["data"] and
-# shared/model/rules.smk (model_target: the cached dynamics model per dataset and seed).
+# shared/model/rules.smk (the cached dynamics model per dataset and seed).
 #   snakemake --cores all combo_all
 from pathlib import Path as _ComboPath
 
@@ -13,26 +13,15 @@ COMBO_RUNS = f"{COMBO_RESULTS}/runs"
 COMBO_FINALS = [f"{COMBO_RUNS}/{d}/{v}/final.json" for d, v, _ in combo_settings.run_list(COMBO)]
 
 
-def combo_train_inputs(wildcards):
-    return model_based_inputs(wildcards.dataset, combo_settings.run_seeds(COMBO, wildcards.dataset, wildcards.variant))
-
-
-def combo_train_args(wildcards):
-    seeds = combo_settings.run_seeds(COMBO, wildcards.dataset, wildcards.variant)
-    model_dir = f"{MODEL_RUNS}/{wildcards.dataset}/seed{{seed}}"
-    algo, fields = combo_settings.run_config(COMBO, wildcards.dataset, wildcards.variant, model_dir)
-    return model_based_train_args(algo, wildcards.dataset, seeds, COMBO, fields)
-
-
 rule combo_train:
     """All seeds of one (dataset, COMBO setting) in one process, on the cached dynamics models."""
     input:
-        combo_train_inputs,
+        lambda wc: combo_settings.train_inputs(COMBO, config, wc.dataset, wc.variant),
     output:
         final=f"{COMBO_RUNS}/{{dataset}}/{{variant}}/final.json",
         evals=f"{COMBO_RUNS}/{{dataset}}/{{variant}}/eval.csv",
     params:
-        args=combo_train_args,
+        args=lambda wc: combo_settings.train_args(COMBO, config, wc.dataset, wc.variant),
     wildcard_constraints:
         dataset=r"[a-z0-9]+(-[a-z]+)+",
         variant=r"(combo|cql_mbpo)_[a-z0-9_.\-]+",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from shared.model import pipeline
 from shared.model.tasks import env_family
 
 ALGOS = ("combo", "cql_mbpo")
@@ -87,3 +88,13 @@ def run_seeds(cfg: dict, dataset: str, variant: str) -> list[int]:
         if (d, v) == (dataset, variant):
             return seeds
     raise ValueError(f"no run {dataset}/{variant} at this scale")
+
+
+def train_args(cfg: dict, config: dict, dataset: str, variant: str) -> str:
+    """The command-line arguments of papers.combo.train for one run (Snakemake's params)."""
+    algo, fields = run_config(cfg, dataset, variant, pipeline.model_dir(dataset, "{seed}"))
+    return pipeline.train_args(config, algo, dataset, run_seeds(cfg, dataset, variant), cfg, fields)
+
+
+def train_inputs(cfg: dict, config: dict, dataset: str, variant: str) -> list[str]:
+    return pipeline.run_inputs(config, dataset, run_seeds(cfg, dataset, variant))

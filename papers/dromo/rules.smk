@@ -12,21 +12,15 @@ DROMO_RUNS = f"{DROMO_RESULTS}/runs"
 DROMO_FINALS = [f"{DROMO_RUNS}/{d}/{a}/final.json" for d, a in dromo_settings.run_list(DROMO)]
 
 
-def dromo_train_args(wildcards):
-    model_dir = f"{MODEL_RUNS}/{wildcards.dataset}/seed{{seed}}"
-    fields = dromo_settings.run_config(DROMO, wildcards.dataset, wildcards.algo, model_dir)
-    return model_based_train_args(wildcards.algo, wildcards.dataset, DROMO["seeds"], DROMO, fields)
-
-
 rule dromo_train:
     """All seeds of one (dataset, algorithm) of the extension table in one process."""
     input:
-        lambda wc: model_based_inputs(wc.dataset, DROMO["seeds"]),
+        lambda wc: model_pipeline.run_inputs(config, wc.dataset, DROMO["seeds"]),
     output:
         final=f"{DROMO_RUNS}/{{dataset}}/{{algo}}/final.json",
         evals=f"{DROMO_RUNS}/{{dataset}}/{{algo}}/eval.csv",
     params:
-        args=dromo_train_args,
+        args=lambda wc: dromo_settings.train_args(DROMO, config, wc.dataset, wc.algo),
     wildcard_constraints:
         dataset=r"[a-z0-9]+(-[a-z]+)+",
         algo="|".join(dromo_settings.METHOD_NAMES),

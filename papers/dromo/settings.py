@@ -2,6 +2,7 @@
 algo combo | dromo (Eq. 13) | dromo_strict (Eq. 17), all on COMBO's per-dataset setting and the cached models."""
 from __future__ import annotations
 
+from shared.model import pipeline
 from shared.model.tasks import env_family
 
 METHOD_NAMES = {"combo": "COMBO", "dromo": "DROMO (Eq. 13)", "dromo_strict": "strict DROMO (Eq. 17)"}
@@ -21,3 +22,9 @@ def run_config(cfg: dict, dataset: str, algo: str, model_dir: str) -> dict:
     if algo != "combo":
         fields.update(cfg["dro"])
     return fields
+
+
+def train_args(cfg: dict, config: dict, dataset: str, algo: str) -> str:
+    """The command-line arguments of papers.dromo.train for one run (Snakemake's params)."""
+    fields = run_config(cfg, dataset, algo, pipeline.model_dir(dataset, "{seed}"))
+    return pipeline.train_args(config, algo, dataset, cfg["seeds"], cfg, fields)
