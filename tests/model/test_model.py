@@ -71,3 +71,16 @@ def test_rollouts_stay_in_the_data_box_or_terminate_and_fill_the_buffer():
         assert torch.equal(term, termination_for("hopper")(nxt))
     batch = buffer.sample(gens, 32)
     assert batch["observations"].shape == (2, 32, 11) and batch["terminals"].shape == (2, 32)
+
+
+def test_jump_reward_matches_its_formula_on_numpy_and_torch():
+    import numpy as np
+
+    from shared.model.tasks import jump_reward
+
+    obs = np.zeros((2, 17))
+    obs[:, 0], obs[:, 8] = [0.2, -0.1], [5.0, 1.0]          # root height, x-velocity (capped at 3)
+    act = np.array([[1.0] * 6, [0.0] * 6])
+    expected = np.array([-0.6 + 3.0 + 15 * 0.2, 0.0 + 1.0 - 1.5])
+    assert np.allclose(jump_reward(act, obs), expected)
+    assert torch.allclose(jump_reward(torch.tensor(act), torch.tensor(obs)), torch.tensor(expected))
