@@ -69,13 +69,15 @@ def state_box(observations: Tensor, margin: float) -> tuple[Tensor, Tensor]:
 @torch.no_grad()
 def branched_rollout(model: GaussianEnsemble, start_obs: Tensor, policy: Callable[[Tensor], Tensor],
                      termination: Termination, horizon: int, box: tuple[Tensor, Tensor],
-                     generators: Sequence[torch.Generator], buffer: ModelBuffer) -> dict[str, float]:
+                     generators: Sequence[torch.Generator], buffer: ModelBuffer) -> dict[str, Tensor]:
     """Roll out `horizon` steps from start_obs [K, N, obs] with `policy` (obs [K, N, obs] -> act [K, N, act]) and
-    add the kept transitions to `buffer`; returns mean kept transitions per start state and terminal fraction."""
+    add the kept transitions to `buffer`; returns per seed [K] the kept transitions per start state and the
+    fraction of them that are terminal."""
     lo, hi = box
     obs = start_obs
     alive = torch.ones(start_obs.shape[:2], dtype=torch.bool, device=start_obs.device)
-    kept, terminals = 0, 0
+    kept = torch.zeros(start_obs.shape[0], device=start_obs.device)
+    terminals = torch.zeros_like(kept)
     for _ in range(horizon):
         act = policy(obs)
         next_obs, reward = model.sample_step(obs, act, generators)
@@ -87,11 +89,10 @@ def branched_rollout(model: GaussianEnsemble, start_obs: Tensor, policy: Callabl
             mask = keep[k]
             buffer.add(k, {"observations": obs[k][mask], "actions": act[k][mask], "rewards": reward[k][mask],
                            "next_observations": next_obs[k][mask], "terminals": done[k][mask].float()})
-        kept += int(keep.sum())
-        terminals += int((keep & done).sum())
+        kept += keep.sum(dim=1)
+        terminals += (keep & done).sum(dim=1)
         alive = keep & ~done
         if not alive.any():
             break
         obs = torch.where(alive[..., None], next_obs, obs)
-    starts = start_obs.shape[0] * start_obs.shape[1]
-    return {"rollout_kept_per_start": kept / starts, "rollout_terminal_fraction": terminals / max(kept, 1)}
+    return {"rollout_kept_per_start": kept / start_obs.shape[1], "rollout_terminal_fraction": terminals / kept.clamp(min=1)}

@@ -142,7 +142,7 @@ class COMBO:
                              for g in self.rollout_generators]).to(self.device)
         return self.sac.actor.sample(obs, noise)[0]
 
-    def rollout(self) -> dict[str, float]:
+    def rollout(self) -> dict[str, Tensor]:
         if self.model is None:
             raise RuntimeError("COMBO.setup(data) must run before the first update (it loads the dynamics model)")
         n = self.start_obs.shape[0]
@@ -194,8 +194,7 @@ class COMBO:
         cfg = self.config
         stats: dict[str, Tensor] = {}
         if (step - 1) % cfg.rollout_every == 0:
-            rollout = self.rollout()
-            stats.update({name: torch.full((len(self.seeds),), value) for name, value in rollout.items()})
+            stats.update(self.rollout())
         mixed, n_real = self.mixed_batch(batch)
         if n_real == 0 and cfg.beta > 0:
             raise ValueError("real_fraction rounds to 0 real transitions: the push-up term needs dataset pairs")

@@ -62,7 +62,10 @@ def test_rollouts_stay_in_the_data_box_or_terminate_and_fill_the_buffer():
     start = obs[:50][None].expand(2, 50, 11).contiguous()
     policy = lambda o: torch.rand(*o.shape[:2], 2, generator=gens[0]) * 2 - 1  # noqa: E731
     stats = branched_rollout(model, start, policy, termination_for("hopper"), 5, box, gens, buffer)
-    assert 0 < stats["rollout_kept_per_start"] < 5
+    assert stats["rollout_kept_per_start"].shape == (2,)
+    assert ((0 < stats["rollout_kept_per_start"]) & (stats["rollout_kept_per_start"] < 5)).all()
+    for k in range(2):
+        assert round(float(stats["rollout_kept_per_start"][k]) * 50) == buffer.size[k]
     for k in range(2):
         n = buffer.size[k]
         nxt, term = buffer.data["next_observations"][k, :n], buffer.data["terminals"][k, :n].bool()
