@@ -38,6 +38,9 @@ class ModelSettings:
     logvar_limit_weight: float = 0.01   # pulls the learned log-variance limits together
 
     def __post_init__(self):
+        # Values from the command line or YAML may be strings ('5e-05' is a string to YAML 1.1) or lists.
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "weight_decay", tuple(float(w) for w in self.weight_decay))
         if not 1 <= self.n_elites <= self.n_models:
             raise ValueError(f"need 1 <= n_elites <= n_models, got {self.n_elites} and {self.n_models}")
         if len(self.weight_decay) != len(self.hidden) + 1:
