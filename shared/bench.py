@@ -92,7 +92,9 @@ def _timed(step: Callable[[int], None], steps: int, warmup: int, device: str) ->
 def layer_shapes(algo, source) -> tuple[list[tuple[int, int, int, int]], float]:
     """(K, B, in, out) of every EnsembleLinear forward in one update, and that update's FLOPs (torch's counter)."""
     shapes, hooks = [], []
-    modules = [m for m in vars(algo).values() if isinstance(m, nn.Module)]
+    # The algorithm's networks, also those one level down (COMBO / DROMO keep theirs in a SAC agent).
+    owners = [algo] + [v for v in vars(algo).values() if hasattr(v, "__dict__") and not isinstance(v, nn.Module)]
+    modules = [m for owner in owners for m in vars(owner).values() if isinstance(m, nn.Module)]
     for module in modules:
         for layer in module.modules():
             if isinstance(layer, EnsembleLinear):

@@ -1,7 +1,7 @@
 """DROMO's checks. The paper has no experiments, so its deep-RL statements are checked as an EXTENSION: the
 variance penalty "generalises the penalty to other out-of-distribution state-action pairs" (Fig. 1) and gives a
 lower bound on Q (Thm 4.2), so DROMO's learned Q should sit below COMBO's on the same data, seeds and models.
-A difference within seed noise is reported as such (inconclusive). The theory checks come from theory_claims.
+A gap within seed noise (no larger than the larger std) does not count; with none left the check is inconclusive. The theory checks come from theory_claims.
 """
 from __future__ import annotations
 
@@ -25,12 +25,17 @@ def dromo_more_pessimistic_than_combo(results) -> Claim:
             if combo is None or dromo is None:
                 continue
             gap = dromo.mean - combo.mean
-            outcomes.append(gap < 0)
-            noisy = " (within seed noise)" if abs(gap) <= max(combo.std, dromo.std) else ""
-            evidence.append(f"{dataset} {form}: Q {dromo.mean:.3g} vs COMBO {combo.mean:.3g}{noisy}")
-    if not outcomes:
+            noisy = abs(gap) <= max(combo.std, dromo.std)
+            if not noisy:
+                outcomes.append(gap < 0)
+            evidence.append(f"{dataset} {form}: Q {dromo.mean:.3g} ± {dromo.std:.2g} vs COMBO {combo.mean:.3g} ± "
+                            f"{combo.std:.2g}{' (within seed noise)' if noisy else ''}")
+    if not evidence:
         return Claim.not_run(name, statement, "no extension runs at this scale")
-    return Claim.check(name, statement, all(outcomes), "; ".join(evidence))
+    if not outcomes:
+        return Claim.not_run(name, statement, "inconclusive (every gap within seed noise): " + "; ".join(evidence))
+    return Claim.check(name, statement, all(outcomes), f"{sum(outcomes)}/{len(outcomes)} decisive comparisons; "
+                       + "; ".join(evidence))
 
 
 CLAIMS = [dromo_more_pessimistic_than_combo]

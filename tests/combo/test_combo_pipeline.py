@@ -20,15 +20,21 @@ def as_candidates(table):
 
 
 def test_the_rule_statistic_on_the_papers_own_table_4_rows_agrees_everywhere():
-    agree, rows, tau, _ = selection_rule_statistics(as_candidates(PUBLISHED_TABLE4))
-    assert (agree, rows, tau) == (3, 3, 1.0)
+    agree, decisive, rows, tau, _ = selection_rule_statistics(as_candidates(PUBLISHED_TABLE4))
+    assert (agree, decisive, rows, tau) == (3, 3, 3, 1.0)
 
 
 def test_the_rule_statistic_counts_a_row_where_the_lowest_regulariser_scores_worse():
     swapped = dict(PUBLISHED_TABLE4, **{"hopper-medium": (97.2, -740.7, 75.0, -2035.9)})
-    agree, rows, tau, evidence = selection_rule_statistics(as_candidates(swapped))
-    assert (agree, rows) == (2, 3) and tau == pytest.approx(1 / 3)
+    agree, decisive, rows, tau, evidence = selection_rule_statistics(as_candidates(swapped))
+    assert (agree, decisive, rows) == (2, 3, 3) and tau == pytest.approx(1 / 3)
     assert any("hopper-medium: picked beta=5, best beta=0.5" in e for e in evidence)
+
+
+def test_a_dataset_within_seed_noise_does_not_decide():
+    noisy = {"hopper-medium": {"f=0.5": (6.5, 0.1, -9.0), "f=0.8": (6.45, 0.1, -14.0)}}
+    agree, decisive, rows, _, evidence = selection_rule_statistics(noisy)
+    assert (agree, decisive, rows) == (0, 0, 1) and "within seed noise" in evidence[0]
 
 
 def test_tables_share_the_per_dataset_setting_and_vary_one_factor():
