@@ -41,7 +41,7 @@ rule combo_collect:
     params:
         scale=config["scale"],
     log:
-        f"{COMBO_RESULTS}/logs/collect.log",
+        f"{COMBO_RUNS}/collect.log",
     shell:
         "python -m papers.combo.collect --scale {params.scale} --out {output} {input} 2> {log}"
 

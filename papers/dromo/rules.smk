@@ -40,7 +40,7 @@ rule dromo_collect:
     params:
         scale=config["scale"],
     log:
-        f"{DROMO_RESULTS}/logs/collect.log",
+        f"{DROMO_RUNS}/collect.log",
     shell:
         "python -m papers.dromo.collect --scale {params.scale} --out {output} {input} 2> {log}"
 
