@@ -15,8 +15,6 @@ from torch import Tensor
 from shared.model.ensemble import GaussianEnsemble
 from shared.model.termination import Termination
 
-FIELDS = ("observations", "actions", "rewards", "next_observations", "terminals")
-
 
 class ModelBuffer:
     """K ring buffers (one per seed) of model transitions; the oldest are overwritten first."""

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import io
-import json
 import platform
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,10 +70,3 @@ def load_ensemble(paths: Sequence[str | Path], device="cpu") -> GaussianEnsemble
                              _settings_from(first["settings"]))
     model.load_state_dict({name: torch.cat([p["state"][name] for p in payloads]) for name in first["state"]})
     return model.to(device).requires_grad_(False)
-
-
-def read_report(path: str | Path) -> dict:
-    return json.loads((Path(path) / "model.json").read_text())
-
-
-__all__ = ["load_ensemble", "save_seed_model", "split_by_seed", "read_report", "hardware"]
