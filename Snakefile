@@ -26,6 +26,7 @@ PAPERS = [p for p in config["papers"] if (REPO / "papers" / p / "rules.smk").exi
 os.environ.setdefault("MINARI_DATASETS_PATH", str(Path(config["data_root"]).resolve() / "minari"))
 
 include: "shared/data/rules.smk"
+include: "shared/model/rules.smk"
 for paper in PAPERS:
     include: f"papers/{paper}/rules.smk"
 include: "shared/report/rules.smk"

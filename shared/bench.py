@@ -68,6 +68,17 @@ BENCHMARKS: dict[str, Callable] = {
 }
 
 
+def _model_based(kind: str) -> Callable:
+    def make(obs_dim, act_dim, seeds, device):
+        from shared.model.bench import benchmark_instance
+
+        return benchmark_instance(kind, obs_dim, act_dim, seeds, device)
+    return make
+
+
+BENCHMARKS.update({kind: _model_based(kind) for kind in ("combo", "dromo", "dromo_strict")})
+
+
 def synthetic_data(device: str):
     g = torch.Generator().manual_seed(0)
     obs = torch.randn(N_TRANSITIONS, OBS_DIM, generator=g)
@@ -97,7 +108,9 @@ def _timed(step: Callable[[int], None], steps: int, warmup: int, device: str) ->
 def layer_shapes(algo, source) -> tuple[list[tuple[int, int, int, int]], float]:
     """(K, B, in, out) of every EnsembleLinear forward in one update, and that update's FLOPs (torch's counter)."""
     shapes, hooks = [], []
-    modules = [m for m in vars(algo).values() if isinstance(m, nn.Module)]
+    # The algorithm's networks, also those one level down (COMBO / DROMO keep theirs in a SAC agent).
+    owners = [algo] + [v for v in vars(algo).values() if hasattr(v, "__dict__") and not isinstance(v, nn.Module)]
+    modules = [m for owner in owners for m in vars(owner).values() if isinstance(m, nn.Module)]
     for module in modules:
         for layer in module.modules():
             if isinstance(layer, EnsembleLinear):

@@ -48,6 +48,7 @@ def resolve(config: dict) -> dict:
     scale = resolved["scale"]
     resolved["data"] = {**scale_settings("data", scale), **resolved["data"]}
     resolved["data_root"] = resolved["data"]["root"]
+    resolved["model"] = scale_settings("model", scale)   # dynamics models shared by COMBO and DROMO
     for paper in resolved["papers"]:
         resolved[paper] = {**scale_settings(paper, scale), **resolved.get(paper, {})}
     return resolved

@@ -28,16 +28,18 @@ def test_dry_run_lists_dataset_train_eval_table_and_diff_jobs():
     assert proc.returncode == 0, proc.stderr[-2000:]
     stats = proc.stdout.split("Job stats:")[1]
     jobs = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.MULTILINE)}
-    for rule in ("data_behaviour", "data_dataset", "dmg_train", "report_diff", "report_all", "oo_lmdp_experiment"):
+    for rule in ("data_behaviour", "data_dataset", "dmg_train", "report_diff", "report_all", "oo_lmdp_experiment",
+                 "model_fit", "combo_train", "dromo_train"):
         assert jobs.get(rule, 0) > 0, f"{rule} missing from the dry run: {jobs}"
     assert jobs["data_dataset"] == 15  # 3 environments x 5 levels at quick scale
     assert "results/dmg/tables" in proc.stdout and "results/dmg/diff.md" in proc.stdout
+    assert "results/combo/diff.md" in proc.stdout and "results/dromo/diff.md" in proc.stdout
 
 
 @pytest.mark.slow
 def test_tiny_pipeline_writes_every_diff_and_the_report(tiny_run):
     results = tiny_run / "results"
-    for paper in ("dmg", "oo_lmdp", "ovr"):
+    for paper in ("dmg", "oo_lmdp", "combo", "dromo", "ovr"):
         published = yaml.safe_load((REPO / "papers" / paper / "published.yaml").read_text())
         n_cells = sum(len(a["cells"]) for a in published["artifacts"])
         diff = pd.read_csv(results / paper / "diff.csv")

@@ -202,9 +202,10 @@ def diff_paper(published: Published, results: Results) -> list[DiffRow]:
 
 def unmatched_cells(published: Published, results: Results) -> list[tuple[str, str, str]]:
     """Our (artifact, setting, method) cells with no published counterpart, e.g. a misspelt setting; cells of a
-    figure the paper gives no numbers for are expected and left out."""
+    figure the paper gives no numbers for are expected and left out (a table without numbers, such as an
+    extension table of ours, keeps them: they are its content)."""
     known = {(a.id, c.setting, c.method) for a in published.artifacts for c in a.cells}
-    without_numbers = {a.id for a in published.artifacts if not a.cells}
+    without_numbers = {a.id for a in published.artifacts if not a.cells and a.kind == "figure"}
     ours = results.df[["artifact", "setting", "method"]].drop_duplicates().itertuples(index=False, name=None)
     return sorted(key for key in ours if key not in known and key[0] not in without_numbers)
 

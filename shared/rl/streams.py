@@ -34,10 +34,16 @@ OFFSETS = {
     "model_sampling": 110_000,  # minibatch indices from a model-rollout buffer (COMBO, DROMO)
     "model_rollout": 120_000,   # start states and model noise of model rollouts
     "ratio": 130_000,           # density-ratio estimators (OVR): their minibatches, initial states, policy samples
-    "ratio_init": 140_000,      # the ratio estimator's network initialisation
-    "vae_init": 150_000,        # BCQ's VAE decoder initialisation (the encoder uses "init")
-    "vae_noise": 160_000,       # BCQ's latent noise inside the update (VAE training, target and actor samples)
-    "generative_act": 170_000,  # BCQ's candidate actions when acting (its fixed evaluation latents come first)
+    "model_fit": 140_000,       # dynamics-model hold-out split, bootstrap and shuffling (COMBO, DROMO)
+    "model_init": 150_000,      # dynamics-model members: seed * n_models + member (distinct below 10000 / n_models)
+    "conservative_actions": 160_000,  # uniform and policy actions of COMBO's log-sum-exp
+    "dro_actions": 170_000,     # DROMO's actions from pi^f for the variance penalty
+    "behaviour_init": 180_000,  # DROMO's behaviour-cloned pi_beta: initialisation
+    "behaviour_sampling": 190_000,  # and its minibatches
+    "ratio_init": 200_000,      # the ratio estimator's network initialisation
+    "vae_init": 210_000,        # BCQ's VAE decoder initialisation (the encoder uses "init")
+    "vae_noise": 220_000,       # BCQ's latent noise inside the update (VAE training, target and actor samples)
+    "generative_act": 230_000,  # BCQ's candidate actions when acting (its fixed evaluation latents come first)
 }
 
 ENV_OFFSETS = {
