@@ -236,3 +236,22 @@ def markdown_table(rows: list[dict], floatfmt: str = ".4g") -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def judge_checks(checks_csv, printed: list[str], corrected: list[str] = ()) -> tuple[bool, str] | None:
+    """(do all `printed` checks hold, evidence naming each printed and corrected check's violations) from a theory
+    module's checks.csv; None when the file or one of the checks is absent (not run)."""
+    import pandas as pd
+    from pathlib import Path
+
+    if not Path(checks_csv).is_file():
+        return None
+    df = pd.read_csv(checks_csv).set_index("check")
+    if any(name not in df.index for name in (*printed, *corrected)):
+        return None
+
+    def line(name):
+        row = df.loc[name]
+        return f"{name} ({row['kind']}): {int(row['violations'])}/{int(row['instances'])} violations"
+    holds = all(int(df.loc[name, "violations"]) == 0 for name in printed)
+    return holds, "; ".join(line(name) for name in (*printed, *corrected))
