@@ -262,11 +262,13 @@ def less_conservative(rng: np.random.Generator, instances: int) -> tuple[pd.Data
         corrected = float(occupancy_w @ (ratio * (rho_s / d_s)[:, None] - ratio).reshape(-1))
         # Remark 1, general f with exact dynamics: per-state values of COMBO vs CQL against V^pi
         f = float(rng.uniform(0.0, 0.95))
-        v_gap_combo = (pi * (S @ tb.combo_penalty(rho, d, f).reshape(-1)).reshape(pi.shape)).sum(1)
+        q_gap_combo = (S @ tb.combo_penalty(rho, d, f).reshape(-1)).reshape(pi.shape)  # (Q^pi - Q-hat) / beta
+        v_gap_combo = (pi * q_gap_combo).sum(1)
         v_gap_cql = (pi * (S @ pen_cql.reshape(-1)).reshape(pi.shape)).sum(1)
         rows.append(dict(instance=i, combo_minus_cql=diff_fixed, combo_minus_cql_one_step=diff_one_step,
                          printed_condition=printed, corrected_condition=corrected, f_remark1=f,
                          combo_overestimated_states=int(np.sum(v_gap_combo < -1e-12)),
+                         combo_overestimated_data_pairs=int(np.sum((q_gap_combo < -1e-12) & (d > 0))),
                          cql_overestimated_states=int(np.sum(v_gap_cql < -1e-12))))
     df = pd.DataFrame(rows)
     n = len(df)
@@ -288,7 +290,9 @@ def less_conservative(rng: np.random.Generator, instances: int) -> tuple[pd.Data
                  int(np.sum(corrected_disagree & (corrected_err > 1e-9))) + int(np.sum(corrected_err > 1e-8)),
                  float(corrected_err.max())),
         tb.Check("remark1_cql_per_state", "CQL's value lower-bounds V^pi at every state (exact dynamics)", "printed",
-                 n, int(np.sum(df.cql_overestimated_states > 0)), float(df.cql_overestimated_states.max())),
+                 n, int(np.sum(df.cql_overestimated_states > 0)), float(df.cql_overestimated_states.max()),
+                 f"COMBO (f < 1) overestimates some dataset pair in {int(np.sum(df.combo_overestimated_data_pairs > 0))}"
+                 f"/{n} instances and some state in {int(np.sum(df.combo_overestimated_states > 0))}/{n}"),
     ]
     return df, checks
 
