@@ -8,7 +8,8 @@ s, a in [-1, 1]; s' = clip(s + 0.5 a), r = s (high-reward states s > 0: green, l
 narrow line a = -0.6 s + N(0, 0.03^2) (pi_beta); the evaluated/rollout policy pi(s) = 0.5 + 0.2 s + N(0, 0.05^2)
 (red), rolled out 3 steps in a perfect model from dataset states; f = 0.5, gamma = 0.9, beta = 1, alpha = 2;
 Q(s, a) = w . phi(s, a), 11 x 11 Gaussian RBFs (width 0.2) and a constant, ridge 1e-3; |D(s)| taken constant
-(folded into alpha); Var_{pi^f} from 10 actions per batch state, pi^f = f pi_beta + (1 - f) pi.
+(folded into alpha); Var_{pi^f} from 10 actions per batch state, pi^f = f pi_beta + (1 - f) pi. The one-step
+penalty is also given for alpha in ALPHA_SWEEP (figure1_alpha.csv).
 The penalty drawn is that of one critic step from the unpenalised fixed point's targets (with minus without the
 regulariser); the learned Q is each method's own fixed point. Writes figure1.png, figure1_grid.csv (Q and penalty
 per grid cell and method) and figure1.csv (mean penalty on data pairs, rollout pairs and other OOD pairs).
@@ -30,6 +31,7 @@ N_DATA, N_ACTION_SAMPLES, NEAR = 300, 10, 0.08
 CENTRES = np.stack(np.meshgrid(np.linspace(-1, 1, 11), np.linspace(-1, 1, 11)), -1).reshape(-1, 2)
 WIDTH = 0.2
 METHODS = ("COMBO", "DROMO", "strict DROMO")
+ALPHA_SWEEP = (0.25, 0.5, 1.0, 2.0, 8.0)
 
 
 def features(s: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -90,13 +92,14 @@ class Critic:
         return self.reward + GAMMA * self.phi_next @ omega
 
     def step(self, method: str | None, y: np.ndarray, start: np.ndarray | None = None,
-             maxiter: int = 500) -> np.ndarray:
+             maxiter: int = 500, alpha: float | None = None) -> np.ndarray:
         """method None: plain least squares (no penalty, the reference)."""
         beta = 0.0 if method is None else BETA
         omega = np.linalg.solve(self.gram, self.phi.T @ (self.weight * y) - beta * self.push)  # COMBO: closed form
         if method in ("DROMO", "strict DROMO"):
             omega = minimize(objective, omega if start is None else start, jac=True, method="L-BFGS-B",
-                             args=(self.phi, self.weight, y, self.push, self.phi_pf, method),
+                             args=(self.phi, self.weight, y, self.push, self.phi_pf, method,
+                                   ALPHA if alpha is None else alpha),
                              options=dict(maxiter=maxiter)).x
         return omega
 
@@ -108,7 +111,7 @@ class Critic:
         return omega
 
 
-def objective(omega, phi, weight, y, push, phi_pf, method):
+def objective(omega, phi, weight, y, push, phi_pf, method, alpha):
     """Eq. 13 (variance over pi^f actions per batch state) or Eq. 17 (variance over the d_f batch), + ridge."""
     resid = phi @ omega - y
     value = 0.5 * np.sum(weight * resid**2) + BETA * push @ omega + 0.5 * RIDGE * omega @ omega
@@ -119,15 +122,15 @@ def objective(omega, phi, weight, y, push, phi_pf, method):
         dev = q - q.mean(1, keepdims=True)
         sd = np.sqrt((dev**2).mean(1) + eps)
         n_states = q.shape[0]
-        value += ALPHA * sd.mean()
+        value += alpha * sd.mean()
         centred = phi_pf - phi_pf.mean(1, keepdims=True)
-        grad += ALPHA / n_states * np.einsum("sm,smk->k", dev / (q.shape[1] * sd[:, None]), centred)
+        grad += alpha / n_states * np.einsum("sm,smk->k", dev / (q.shape[1] * sd[:, None]), centred)
     else:
         q = phi @ omega
         mean = weight @ q
         sd = np.sqrt(weight @ (q - mean) ** 2 + eps)
-        value += ALPHA * sd
-        grad += ALPHA * phi.T @ (weight * (q - mean)) / sd
+        value += alpha * sd
+        grad += alpha * phi.T @ (weight * (q - mean)) / sd
     return value, grad
 
 
@@ -166,10 +169,18 @@ def run(out: Path, iterations: int, grid: int, seed: int) -> list[Path]:
                          **{f"fixed_point_shift_{name}": float((reference - q[m])[mask].mean())
                             for name, mask in regions}))
     summary = pd.DataFrame(rows)
+    sweep = []  # the one-step penalty's regions over alpha: is the picture specific to alpha = ALPHA?
+    for alpha in ALPHA_SWEEP:
+        for m in METHODS[1:]:
+            penalty = step_ref - phi_grid @ critic.step(m, y_ref, alpha=alpha)
+            sweep.append(dict(method=m, alpha=alpha, **{f"step_penalty_{name}": float(penalty[mask].mean())
+                                                         for name, mask in regions},
+                              other_ood_pushed_down=float(np.mean(penalty[other] > 0.05))))
+    atomic_write_text(out / "figure1_alpha.csv", pd.DataFrame(sweep).to_csv(index=False))
     atomic_write_text(out / "figure1_grid.csv", cells.to_csv(index=False))
     atomic_write_text(out / "figure1.csv", summary.to_csv(index=False))
     draw(out / "figure1.png", toy, gs, ga, penalties, q)
-    return [out / "figure1.png", out / "figure1_grid.csv", out / "figure1.csv"]
+    return [out / "figure1.png", out / "figure1_grid.csv", out / "figure1.csv", out / "figure1_alpha.csv"]
 
 
 def draw(path, toy, gs, ga, penalties, q) -> None:

@@ -102,7 +102,7 @@ def test_figure1_objective_gradient_and_alpha_zero_is_combo(rng, monkeypatch):
     omega = rng.normal(size=critic.phi.shape[1]) * 0.3
     y = critic.targets(omega)
     for method in ("DROMO", "strict DROMO"):
-        args = (critic.phi, critic.weight, y, critic.push, critic.phi_pf, method)
+        args = (critic.phi, critic.weight, y, critic.push, critic.phi_pf, method, 2.0)
         _, grad = theory_figure1.objective(omega, *args)
         e = np.zeros_like(omega)
         e[5] = 1e-6
