@@ -255,3 +255,57 @@ def judge_checks(checks_csv, printed: list[str], corrected: list[str] = ()) -> t
         return f"{name} ({row['kind']}): {int(row['violations'])}/{int(row['instances'])} violations"
     holds = all(int(df.loc[name, "violations"]) == 0 for name in printed)
     return holds, "; ".join(line(name) for name in (*printed, *corrected))
+
+
+def run_checks(checks: dict, out, instances: int, seed: int) -> tuple[list[Check], dict, dict]:
+    """Run each check(rng, instances) -> (detail frame, [Check]) with its own seeded stream, write <name>.csv and
+    checks.csv under `out`; returns (all checks, {name: detail frame}, {name: seconds})."""
+    import time
+    from pathlib import Path
+
+    import pandas as pd
+    from shared.runs import atomic_write_text
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    all_checks, details, timings = [], {}, {}
+    for i, (name, check) in enumerate(checks.items()):
+        start = time.perf_counter()
+        details[name], found = check(np.random.default_rng([seed, i]), instances)
+        timings[name] = time.perf_counter() - start
+        atomic_write_text(out / f"{name}.csv", details[name].to_csv(index=False))
+        all_checks += found
+    atomic_write_text(out / "checks.csv", pd.DataFrame([c.as_row() for c in all_checks]).to_csv(index=False))
+    return all_checks, details, timings
+
+
+def checks_markdown(checks: list[Check]) -> str:
+    columns = ("check", "kind", "statement", "instances", "violations", "worst", "verdict")
+    return markdown_table([{k: c.as_row()[k] for k in columns} for c in checks])
+
+
+def theory_main(argv, doc: str, paper: str, default_instances: int, run) -> int:
+    """The CLI of a paper's theory module: --out, --instances, --seed; run(out, instances, seed) -> [Path]."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help=f"output folder (results/{paper}/theory)")
+    parser.add_argument("--instances", type=int, default=default_instances,
+                        help=f"random instances per cell (default {default_instances})")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    args = parser.parse_args(argv)
+    if args.instances < 1:
+        parser.error(f"--instances must be >= 1, got {args.instances}")
+    print("\n".join(str(p) for p in run(args.out, args.instances, args.seed)))
+    return 0
+
+
+def theory_claim(results, paper: str, name: str, statement: str, printed: list[str], corrected=()):
+    """A claim over results/<paper>/theory/checks.csv: holds when every `printed` check holds."""
+    from shared.report import Claim
+
+    outcome = judge_checks(results.dir / "theory" / "checks.csv", printed, corrected)
+    if outcome is None:
+        return Claim.not_run(name, statement, f"results/{paper}/theory/checks.csv missing (rule {paper}_theory)")
+    return Claim.check(name, statement, *outcome)

@@ -9,9 +9,7 @@ Conventions: f is the real-data fraction, d_f = f d + (1 - f) rho, B-hat = f B_M
 """
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -425,58 +423,22 @@ CHECKS = {"lemma_a1": lemma_a1, "eq4_fixed_point": eq4_fixed_point, "lower_bound
 
 
 def run(out: Path, instances: int, seed: int) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    all_checks, written, timings = [], [], {}
-    for i, (name, check) in enumerate(CHECKS.items()):
-        start = time.perf_counter()
-        detail, checks = check(np.random.default_rng([seed, i]), instances)
-        timings[name] = time.perf_counter() - start
-        atomic_write_text(out / f"{name}.csv", detail.to_csv(index=False))
-        written.append(out / f"{name}.csv")
-        all_checks += checks
-        if name == "lower_bound":
-            figure_lower_bound(detail, out / "lower_bound.png")
-            written.append(out / "lower_bound.png")
+    checks, details, timings = tb.run_checks(CHECKS, out, instances, seed)
+    figure_lower_bound(details["lower_bound"], out / "lower_bound.png")
     figure_lemma_a1(out / "lemma_a1.png", seed)
-    written.append(out / "lemma_a1.png")
-    rows = [c.as_row() for c in all_checks]
-    atomic_write_text(out / "checks.csv", pd.DataFrame(rows).to_csv(index=False))
-    summary = lower_bound_summary(pd.read_csv(out / "lower_bound.csv"))
     md = ["# COMBO theory, numerically", "",
           f"`python -m papers.combo.theory --out {out} --instances {instances} --seed {seed}`; "
           f"random MDPs |S|={N_STATES}, |A|={N_ACTIONS}, gamma={GAMMA}. Seconds per check: "
-          + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), "",
-          "## Checks", "", tb.markdown_table([{k: r[k] for k in ("check", "kind", "statement", "instances",
-                                                                 "violations", "worst", "verdict")} for r in rows]),
+          + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), "", "## Checks", "", tb.checks_markdown(checks),
           "", "## Cor. 4.1 per cell (fraction of instances whose lower bound some beta reaches; median beta*)", "",
-          tb.markdown_table(summary), ""]
+          tb.markdown_table(lower_bound_summary(details["lower_bound"])), ""]
     atomic_write_text(out / "summary.md", "\n".join(md))
-    return written + [out / "checks.csv", out / "summary.md"]
-
-
-def lower_bound_summary(df: pd.DataFrame) -> list[dict]:
-    rows = []
-    for (n_data, eps, f), g in df.groupby(["n_data", "model_error", "f"]):
-        need = g[g.gap_beta0 > 0]
-        finite = need.beta_star[np.isfinite(need.beta_star)]
-        rows.append(dict(N=int(n_data), model_error=eps, f=f, overestimates_at_beta0=f"{len(need)}/{len(g)}",
-                         some_beta_works=f"{len(finite)}/{len(need)}",
-                         median_beta_star=float(np.median(finite)) if len(finite) else float("nan"),
-                         prop41_printed_fails=int(np.sum(g.prop41_printed_excess > 1e-9))))
-    return rows
+    return [out / f"{name}.csv" for name in CHECKS] + [out / n for n in ("lower_bound.png", "lemma_a1.png",
+                                                                         "checks.csv", "summary.md")]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="output folder (results/combo/theory)")
-    parser.add_argument("--instances", type=int, default=20, help="random instances per cell (default 20)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    args = parser.parse_args(argv)
-    if args.instances < 1:
-        parser.error(f"--instances must be >= 1, got {args.instances}")
-    written = run(args.out, args.instances, args.seed)
-    print("\n".join(str(p) for p in written))
-    return 0
+    return tb.theory_main(argv, __doc__, "combo", 20, run)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,11 @@ also names the corrected statement that was checked instead (papers/combo/THEORY
 from __future__ import annotations
 
 from shared.report import Claim
-from shared.tabular import judge_checks
+from shared.tabular import theory_claim
 
 
-def _claim(results, name: str, statement: str, printed: list[str], corrected: list[str] = ()) -> Claim:
-    outcome = judge_checks(results.dir / "theory" / "checks.csv", printed, corrected)
-    if outcome is None:
-        return Claim.not_run(name, statement, "results/combo/theory/checks.csv missing (rule combo_theory)")
-    return Claim.check(name, statement, *outcome)
+def _claim(results, name: str, statement: str, printed: list[str], corrected: list[str] = ()):
+    return theory_claim(results, "combo", name, statement, printed, corrected)
 
 
 def lemma_a1(results) -> Claim:

@@ -10,9 +10,7 @@ sum (p - q)^2 / q; |D| d^{pi_beta}(s) = |D(s)|, the state's count in the dataset
 """
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -445,44 +443,21 @@ CHECKS = {"theorem_3_1": theorem_3_1, "lemma_4_1": lemma_4_1, "lower_bound_gap":
 
 
 def run(out: Path, instances: int, seed: int) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    all_checks, written, timings, extra = [], [], {}, []
-    for i, (name, check) in enumerate(CHECKS.items()):
-        start = time.perf_counter()
-        detail, checks = check(np.random.default_rng([seed, i]), instances)
-        timings[name] = time.perf_counter() - start
-        atomic_write_text(out / f"{name}.csv", detail.to_csv(index=False))
-        written.append(out / f"{name}.csv")
-        all_checks += checks
-        if name == "lower_bound_gap":
-            figure_lower_bound(detail, out / "lower_bound_gap.png")
-            written.append(out / "lower_bound_gap.png")
-            extra = beta_thresholds(detail)
-    rows = [c.as_row() for c in all_checks]
-    atomic_write_text(out / "checks.csv", pd.DataFrame(rows).to_csv(index=False))
+    checks, details, timings = tb.run_checks(CHECKS, out, instances, seed)
+    figure_lower_bound(details["lower_bound_gap"], out / "lower_bound_gap.png")
     md = ["# DROMO theory, numerically", "",
           f"`python -m papers.dromo.theory --out {out} --instances {instances} --seed {seed}`; random MDPs "
           f"|S|={N_STATES}, |A|={N_ACTIONS}, gamma={GAMMA}, |D|={N_DATA}. Seconds per check: "
-          + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), "", "## Checks", "",
-          tb.markdown_table([{k: r[k] for k in ("check", "kind", "statement", "instances", "violations", "worst",
-                                                "verdict")} for r in rows]), "",
-          "## Fixed points per alpha (beta grid " + ", ".join(f"{b:g}" for b in BETAS) + ")", "",
-          tb.markdown_table(extra), ""]
+          + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()), "", "## Checks", "", tb.checks_markdown(checks),
+          "", "## Fixed points per alpha (beta grid " + ", ".join(f"{b:g}" for b in BETAS) + ")", "",
+          tb.markdown_table(beta_thresholds(details["lower_bound_gap"])), ""]
     atomic_write_text(out / "summary.md", "\n".join(md))
-    return written + [out / "checks.csv", out / "summary.md"]
+    return [out / f"{name}.csv" for name in CHECKS] + [out / n for n in ("lower_bound_gap.png", "checks.csv",
+                                                                         "summary.md")]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="output folder (results/dromo/theory)")
-    parser.add_argument("--instances", type=int, default=10, help="random instances per cell (default 10)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    args = parser.parse_args(argv)
-    if args.instances < 1:
-        parser.error(f"--instances must be >= 1, got {args.instances}")
-    written = run(args.out, args.instances, args.seed)
-    print("\n".join(str(p) for p in written))
-    return 0
+    return tb.theory_main(argv, __doc__, "dromo", 10, run)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,11 @@ from __future__ import annotations
 import pandas as pd
 
 from shared.report import Claim
-from shared.tabular import judge_checks
+from shared.tabular import theory_claim
 
 
-def _claim(results, name: str, statement: str, printed: list[str], corrected: list[str] = ()) -> Claim:
-    outcome = judge_checks(results.dir / "theory" / "checks.csv", printed, corrected)
-    if outcome is None:
-        return Claim.not_run(name, statement, "results/dromo/theory/checks.csv missing (rule dromo_theory)")
-    return Claim.check(name, statement, *outcome)
+def _claim(results, name: str, statement: str, printed: list[str], corrected: list[str] = ()):
+    return theory_claim(results, "dromo", name, statement, printed, corrected)
 
 
 def theorem_3_1(results) -> Claim:
