@@ -437,6 +437,18 @@ def run(out: Path, instances: int, seed: int) -> list[Path]:
                                                                          "checks.csv", "summary.md")]
 
 
+def lower_bound_summary(df: pd.DataFrame) -> list[dict]:
+    rows = []
+    for (n_data, eps, f), g in df.groupby(["n_data", "model_error", "f"]):
+        need = g[g.gap_beta0 > 0]
+        finite = need.beta_star[np.isfinite(need.beta_star)]
+        rows.append(dict(N=int(n_data), model_error=eps, f=f, overestimates_at_beta0=f"{len(need)}/{len(g)}",
+                         some_beta_works=f"{len(finite)}/{len(need)}",
+                         median_beta_star=float(np.median(finite)) if len(finite) else float("nan"),
+                         prop41_printed_fails=int(np.sum(g.prop41_printed_excess > 1e-9))))
+    return rows
+
+
 def main(argv=None) -> int:
     return tb.theory_main(argv, __doc__, "combo", 20, run)
 
