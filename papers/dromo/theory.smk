@@ -17,7 +17,7 @@ rule dromo_theory_checks:
     output:
         DROMO_THEORY_CHECKS,
     params:
-        out=COMBO_THEORY_OUT,
+        out=DROMO_THEORY_OUT,
         instances=DROMO_THEORY.get("instances", 10),
         seed=DROMO_THEORY.get("seed", 0),
     log:
@@ -33,7 +33,7 @@ rule dromo_theory_figure1:
     output:
         DROMO_THEORY_FIGURES,
     params:
-        out=COMBO_THEORY_OUT,
+        out=DROMO_THEORY_OUT,
         iterations=DROMO_THEORY_FIGURE1.get("iterations", 40),
         grid=DROMO_THEORY_FIGURE1.get("grid", 41),
         seed=DROMO_THEORY.get("seed", 0),
