@@ -353,6 +353,60 @@ def beta_thresholds(df: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def theorem_4_4_step(rng: np.random.Generator, instances: int) -> tuple[pd.DataFrame, list[tb.Check]]:
+    """One iteration from Q-hat^k = Q^k: is the gap E_d - E_rho of Q-hat^{k+1} (exact Eq. 13 step) above that of
+    Q^{k+1} = T^pi Q^k once beta passes the printed threshold of the proof of Thm 4.4?"""
+    rows = []
+    for i in range(instances * 6):
+        problem = tb.random_offline_problem(rng, N_STATES, N_ACTIONS, GAMMA, N_DATA, 0.1, (-1.0, 1.0))
+        f, alpha = float(rng.choice([0.5, 0.8])), float(rng.choice([0.0, 3.0, 30.0]))
+        setup = critic_setup(problem, f, consistent=False)
+        rho, d, pen, pf = setup["rho"], setup["d"], setup["pen"], setup["pf"]
+        q_k = 3 * rng.normal(size=d.shape)
+        t_hat, t_true = tb.bellman(setup["m_f"], problem.pi, q_k), tb.bellman(problem.mdp, problem.pi, q_k)
+        c = alpha * setup["d_f"].sum(1) / np.sqrt(setup["n_s"])
+
+        def gap(beta):
+            target = t_hat - beta * pen
+            q = target if alpha == 0 else dromo_step(target, setup["d_f"], pf, c)[0]
+            return float(np.sum((d - rho) * q) - np.sum((d - rho) * t_true))
+        lam = alpha * (1 - pf)
+        root = np.sqrt(variance(t_hat, pf) * setup["n_s"])[:, None]  # Var at the unpenalised target (plug-in)
+        shrink = np.divide(lam, lam + root, out=np.zeros_like(lam), where=(lam + root) > 0)
+        c_rho, c_d = float(np.sum(rho * shrink)), float(np.sum(d * shrink))
+        chi1, chi2 = float(np.sum(rho * pen)), -float(np.sum(d * pen))
+        delta = t_hat - t_true
+        numerator = float(np.sum((c_rho * rho - c_d * d) * t_true) + np.sum(((1 - c_d) * d - (1 - c_rho) * rho) * delta))
+        denominator = (1 + c_rho) * chi1 + (1 - c_d) * chi2
+        beta_printed = max(numerator / denominator, 0.0)
+        beta_sign_fixed = max(-numerator / denominator, 0.0)  # the gap grows with +beta: the terms move over with -
+        beta_combo = max(-float(np.sum((d - rho) * delta)) / (chi1 + chi2), 0.0)  # exact for alpha = 0
+        rows.append(dict(instance=i, f=f, alpha=alpha, beta_printed=beta_printed, beta_combo=beta_combo,
+                         beta_sign_fixed=beta_sign_fixed, gap_at_printed=gap(beta_printed * (1 + 1e-9) + 1e-12),
+                         gap_at_sign_fixed=gap(beta_sign_fixed * (1 + 1e-9) + 1e-12), gap_at_large_beta=gap(max(BETAS)),
+                         gap_at_combo=gap(beta_combo * (1 + 1e-9) + 1e-12),
+                         gap_just_below_combo=gap(beta_combo * (1 - 1e-6)) if beta_combo > 0 else np.nan))
+    df = pd.DataFrame(rows)
+    combo = df[df.alpha == 0]
+    exact_fail = (combo.gap_at_combo <= 0) | (combo.gap_just_below_combo > 1e-12)
+    sign_fixed_fails = df[df.alpha > 0].gap_at_sign_fixed <= 0
+    checks = [
+        tb.Check("thm44_step_printed", "one step with beta above the printed threshold of Thm 4.4's proof expands "
+                 "the gap (C_Var from Eq. 15 with Var at T-hat Q^k, Delta the realised backup error)", "printed",
+                 len(df), int(np.sum(df.gap_at_printed <= 0)), float(max(0.0, -df.gap_at_printed.min())),
+                 "at alpha = 0 it is -1 times the exact threshold (a sign slip moving the Delta terms across); with "
+                 f"the sign fixed it is exact at alpha = 0 but still fails in {int(sign_fixed_fails.sum())}/"
+                 f"{len(sign_fixed_fails)} alpha > 0 cases, being built on Eq. 15 (lemma41_printed)"),
+        tb.Check("thm44_step_large_beta", f"one step with beta = {max(BETAS):g} expands the gap (the theorem's "
+                 "'sufficiently large beta', without its threshold)", "corrected", len(df),
+                 int(np.sum(df.gap_at_large_beta <= 0)), float(max(0.0, -df.gap_at_large_beta.min()))),
+        tb.Check("thm44_step_combo", "alpha = 0 (COMBO): the gap expands iff beta > -(d - rho)^T (T-hat - T^pi) Q^k / "
+                 "(chi_1 + chi_2)", "derived", len(combo), int(exact_fail.sum()),
+                 float(max(0.0, -combo.gap_at_combo.min())) if len(combo) else 0.0),
+    ]
+    return df, checks
+
+
 # ---------------------------------------------------------------- Theorem 4.5 (linear FA, strict DROMO Eq. 17)
 def theorem_4_5(rng: np.random.Generator, instances: int) -> tuple[pd.DataFrame, list[tb.Check]]:
     rows = []
@@ -439,7 +493,7 @@ def figure_lower_bound(df: pd.DataFrame, path: Path) -> None:
 
 
 CHECKS = {"theorem_3_1": theorem_3_1, "lemma_4_1": lemma_4_1, "lower_bound_gap": lower_bound_gap,
-          "theorem_4_5": theorem_4_5}
+          "theorem_4_5": theorem_4_5, "theorem_4_4_step": theorem_4_4_step}
 
 
 def run(out: Path, instances: int, seed: int) -> list[Path]:

@@ -6,7 +6,7 @@ DROMO_THEORY = config.get("dromo", {}).get("theory", {})
 DROMO_THEORY_FIGURE1 = DROMO_THEORY.get("figure1", {})
 DROMO_THEORY_OUT = "results/dromo/theory"
 DROMO_THEORY_CHECKS = [f"{DROMO_THEORY_OUT}/{name}" for name in (
-    "checks.csv", "summary.md", "theorem_3_1.csv", "lemma_4_1.csv", "lower_bound_gap.csv", "theorem_4_5.csv",
+    "checks.csv", "summary.md", "theorem_3_1.csv", "lemma_4_1.csv", "lower_bound_gap.csv", "theorem_4_5.csv", "theorem_4_4_step.csv",
     "lower_bound_gap.png")]
 DROMO_THEORY_FIGURES = [f"{DROMO_THEORY_OUT}/{name}" for name in (
     "figure1.png", "figure1_grid.csv", "figure1.csv", "figure1_alpha.csv")]

@@ -39,8 +39,9 @@ def corollary_4_3(results) -> Claim:
 
 
 def theorem_4_4(results) -> Claim:
-    return _claim(results, "theory_thm44", "Thm 4.4: for large enough beta DROMO expands E_d[Q] - E_rho[Q].",
-                  ["thm44_fixed_point"])
+    return _claim(results, "theory_thm44", "Thm 4.4: for beta above the threshold of its proof, one DROMO step expands "
+                  "E_d[Q] - E_rho[Q] beyond the true backup's; so does the fixed point.",
+                  ["thm44_step_printed", "thm44_fixed_point"], ["thm44_step_large_beta", "thm44_step_combo"])
 
 
 def theorem_4_5(results) -> Claim:

@@ -79,6 +79,15 @@ def test_fixed_point_bounds(rng):
     assert (df[df.alpha == 0].raised_vs_combo == 0).all()
 
 
+def test_thm44_printed_one_step_threshold_has_the_wrong_sign(rng):
+    df, checks = theory.theorem_4_4_step(rng, 2)
+    by = {c.check: c for c in checks}
+    assert by["thm44_step_printed"].violations > 0
+    assert by["thm44_step_combo"].violations == 0 and by["thm44_step_large_beta"].violations == 0
+    combo = df[(df.alpha == 0) & (df.beta_combo > 0)]
+    np.testing.assert_allclose(combo.beta_sign_fixed, combo.beta_combo, rtol=1e-9)
+
+
 def test_thm45_corrected_threshold_exact_printed_has_counterexamples(rng):
     df, checks = theory.theorem_4_5(rng, 2)
     by = {c.check: c for c in checks}
