@@ -3,8 +3,6 @@
 # provides config["combo"] (the active scale of config/papers/combo.yaml), config["scale"], config["data"] and
 # shared/model/rules.smk (the cached dynamics model per dataset and seed).
 #   snakemake --cores all combo_all
-from pathlib import Path as _ComboPath
-
 from papers.combo import settings as combo_settings
 
 COMBO = config["combo"]
@@ -46,11 +44,12 @@ rule combo_collect:
         "python -m papers.combo.collect --scale {params.scale} --out {output} {input} 2> {log}"
 
 
+include: "theory.smk"
+
+
 rule combo_all:
     """Every COMBO output of the active scale (the diff and tables come from report_diff)."""
     input:
         rules.combo_collect.output,
+        rules.combo_theory.input,
 
-
-if _ComboPath(workflow.basedir, "papers", "combo", "theory.smk").exists():
-    include: "theory.smk"

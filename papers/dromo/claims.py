@@ -5,8 +5,8 @@ A gap within seed noise (no larger than the larger std) does not count; with non
 """
 from __future__ import annotations
 
-import importlib.util
 
+from papers.dromo.theory_claims import THEORY_CLAIMS
 from shared.report import Claim
 
 FORMS = ("DROMO (Eq. 13)", "strict DROMO (Eq. 17)")

@@ -2,8 +2,6 @@
 # (Eq. 13) and strict DROMO (Eq. 17) on the same datasets, seeds and cached dynamics models. Included by the root
 # Snakefile, which provides config["dromo"] (config/papers/dromo.yaml at the active scale) and shared/model/rules.smk.
 #   snakemake --cores all dromo_all
-from pathlib import Path as _DromoPath
-
 from papers.dromo import settings as dromo_settings
 
 DROMO = config["dromo"]
@@ -45,11 +43,12 @@ rule dromo_collect:
         "python -m papers.dromo.collect --scale {params.scale} --out {output} {input} 2> {log}"
 
 
+include: "theory.smk"
+
+
 rule dromo_all:
     """Every DROMO output of the active scale (the diff and tables come from report_diff)."""
     input:
         rules.dromo_collect.output,
+        rules.dromo_theory.input,
 
-
-if _DromoPath(workflow.basedir, "papers", "dromo", "theory.smk").exists():
-    include: "theory.smk"
