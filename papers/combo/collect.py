@@ -21,16 +21,10 @@ import pandas as pd
 from papers.combo import settings
 from shared.config import scale_settings
 from shared.model.tasks import JUMP
-from shared.report.results import OURS_COLUMNS
+from shared.report.results import WRITTEN_COLUMNS, run_columns, run_rows
 from shared.runs import atomic_write_text
 
 TABLE8_METHODS = {"combo": "COMBO (Ours)", "cql_mbpo": "CQL+MBPO"}
-
-
-def per_seed(final: dict, scale: str, artifact: str, setting: str, method: str, values) -> list[dict]:
-    return [{"artifact": artifact, "setting": setting, "method": method, "seed": seed,
-             "value": math.nan if d else v, "diverged": bool(d), "data": final["data"], "scale": scale}
-            for seed, v, d in zip(final["seeds"], values, final["diverged"])]
 
 
 def rows_of_run(cfg: dict, dataset: str, variant: str, final: dict, scale: str) -> list[dict]:
@@ -38,17 +32,17 @@ def rows_of_run(cfg: dict, dataset: str, variant: str, final: dict, scale: str) 
     regulariser = final["final_stats"].get("regulariser", [math.nan] * len(final["seeds"]))
     for table, d, label, v in settings.selection_candidates(cfg):
         if (d, v) == (dataset, variant):
-            rows += per_seed(final, scale, table, dataset, label, final["final_score"])
-            rows += per_seed(final, scale, f"{table}_reg", dataset, label, regulariser)
+            rows += run_rows(final, table, dataset, label, scale, final["final_score"])
+            rows += run_rows(final, f"{table}_reg", dataset, label, scale, regulariser)
     algo, _ = settings.parse_variant(variant)
     if dataset == JUMP:
-        rows += per_seed(final, scale, "table8", dataset, TABLE8_METHODS[algo], final["final_score"])
+        rows += run_rows(final, "table8", dataset, TABLE8_METHODS[algo], scale, final["final_score"])
         if algo == "combo":
             for method, key in (("Batch Mean", "batch_mean_return"), ("Batch Max", "batch_max_return")):
                 rows.append({"artifact": "table8", "setting": dataset, "method": method, "seed": 0,
-                             "value": final[key], "diverged": False, "data": final["data"], "scale": scale})
+                             "value": final[key], "diverged": False, **run_columns(final, scale)})
     elif variant == settings.default_variant(cfg, dataset):
-        rows += per_seed(final, scale, "d4rl", dataset, "COMBO", final["final_score"])
+        rows += run_rows(final, "d4rl", dataset, "COMBO", scale, final["final_score"])
     return rows
 
 
@@ -64,7 +58,7 @@ def collect(paths: list[Path], scale: str) -> pd.DataFrame:
         except ValueError as err:
             raise SystemExit(f"{path}: {err}") from None
         rows += rows_of_run(cfg, dataset, variant, json.loads(path.read_text()), scale)
-    return pd.DataFrame(rows, columns=list(OURS_COLUMNS))
+    return pd.DataFrame(rows, columns=list(WRITTEN_COLUMNS))
 
 
 def main(argv=None) -> None:

@@ -16,8 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from papers.dmg.settings import GROUPS, METHOD_NAMES, parse_variant
-from shared.provenance import machine_text
-from shared.report.results import MACHINE_COLUMN, OURS_COLUMNS, per_seed_rows
+from shared.report.results import WRITTEN_COLUMNS, per_seed_rows, run_columns
 from shared.runs import atomic_write_text
 
 SWEEP_ARTIFACTS = {"lambda": "figure1", "nu": "figure2"}
@@ -33,7 +32,7 @@ def table4_setting(final: dict) -> str:
 
 def rows_of_run(path: Path, final: dict, scale: str) -> list[dict]:
     group, dataset, variant = path.parts[-4], path.parts[-3], path.parts[-2]
-    base = {"data": final["data"], "scale": scale, MACHINE_COLUMN: machine_text(final["machine"]) if "machine" in final else ""}
+    base = run_columns(final, scale)
 
     def per_seed(artifact, setting, method, values, diverged):
         return per_seed_rows(artifact, setting, method, final["seeds"], values, diverged, **base)
@@ -97,7 +96,7 @@ def collect(paths: list[Path], scale: str, runtime_dataset: str) -> tuple[pd.Dat
         if (row := runtime_row(path, final, runtime_dataset)) is not None:
             runtime.append(row)
     ours += table6_from_table2(ours)
-    return (pd.DataFrame(ours, columns=[*OURS_COLUMNS, MACHINE_COLUMN]),
+    return (pd.DataFrame(ours, columns=list(WRITTEN_COLUMNS)),
             pd.DataFrame(sweeps, columns=["sweep", "dataset", "value", "seed", "score", "q", "diverged"]),
             pd.DataFrame(runtime))
 

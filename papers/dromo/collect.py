@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from papers.dromo.settings import METHOD_NAMES
-from shared.report.results import OURS_COLUMNS
+from shared.report.results import WRITTEN_COLUMNS, run_rows
 from shared.runs import atomic_write_text
 
 STATS = {"extension_q": "q_mean", "extension_reg": "regulariser"}
@@ -27,10 +27,8 @@ def rows_of_run(dataset: str, algo: str, final: dict, scale: str) -> list[dict]:
     method, n = METHOD_NAMES[algo], len(final["seeds"])
     columns = {"extension": final["final_score"],
                **{artifact: final["final_stats"].get(stat, [math.nan] * n) for artifact, stat in STATS.items()}}
-    return [{"artifact": artifact, "setting": dataset, "method": method, "seed": seed, "value": math.nan if d else v,
-             "diverged": bool(d), "data": final["data"], "scale": scale}
-            for artifact, values in columns.items()
-            for seed, v, d in zip(final["seeds"], values, final["diverged"])]
+    return [row for artifact, values in columns.items()
+            for row in run_rows(final, artifact, dataset, method, scale, values)]
 
 
 def main(argv=None) -> None:
@@ -47,7 +45,7 @@ def main(argv=None) -> None:
         if path.name != "final.json" or path.parts[-2] not in METHOD_NAMES:
             raise SystemExit(f"{path}: expected runs/<dataset>/<algo>/final.json, algo in {sorted(METHOD_NAMES)}")
         rows += rows_of_run(path.parts[-3], path.parts[-2], json.loads(path.read_text()), args.scale)
-    ours = pd.DataFrame(rows, columns=list(OURS_COLUMNS))
+    ours = pd.DataFrame(rows, columns=list(WRITTEN_COLUMNS))
     atomic_write_text(args.out, ours.to_csv(index=False))
     print(f"ours.csv: {len(ours)} rows")
 

@@ -17,17 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from papers.ovr.settings import GROUPS, METHOD_NAMES, parse_variant
-from shared.report.results import OURS_COLUMNS
+from shared.report.results import WRITTEN_COLUMNS, run_rows
 from shared.runs import atomic_write_text
 
 ARTIFACTS = {"table1": "table1", "ablation": "figure2", "noise": "figure3"}
 NOISE_SUFFIX = " (r + noise)"
-
-
-def per_seed(final: dict, artifact: str, setting: str, method: str, scale: str) -> list[dict]:
-    return [{"artifact": artifact, "setting": setting, "method": method, "seed": seed,
-             "value": math.nan if d else v, "diverged": bool(d), "data": final["data"], "scale": scale}
-            for seed, v, d in zip(final["seeds"], final["final_score"], final["diverged"])]
 
 
 def rows_of_run(path: Path, final: dict, scale: str, figure2_datasets: set[str]) -> list[dict]:
@@ -36,9 +30,9 @@ def rows_of_run(path: Path, final: dict, scale: str, figure2_datasets: set[str])
         return []
     method = METHOD_NAMES[variant]
     setting = dataset + NOISE_SUFFIX if group == "noise" else dataset
-    rows = per_seed(final, ARTIFACTS[group], setting, method, scale)
+    rows = run_rows(final, ARTIFACTS[group], setting, method, scale)
     if group == "table1" and dataset in figure2_datasets:
-        rows += per_seed(final, "figure2", dataset, method, scale)
+        rows += run_rows(final, "figure2", dataset, method, scale)
     return rows
 
 
@@ -72,7 +66,7 @@ def collect(paths: list[Path], scale: str, figure2_datasets: set[str]):
         ours += rows_of_run(path, final, scale, figure2_datasets)
         ratios += ratio_rows(path, final)
         sweeps += sweep_rows(path, final)
-    return (pd.DataFrame(ours, columns=list(OURS_COLUMNS)), pd.DataFrame(ratios),
+    return (pd.DataFrame(ours, columns=list(WRITTEN_COLUMNS)), pd.DataFrame(ratios),
             pd.DataFrame(sweeps, columns=["dataset", "value", "seed", "score", "diverged", "q"]))
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shared.provenance import machine_text
 from shared.report import stats
 
 OURS_COLUMNS = ("artifact", "setting", "method", "seed", "value", "diverged", "data", "scale")
 MACHINE_COLUMN = "machine"  # optional: the CPU (and torch's CPU capability) a row's run ran on
+WRITTEN_COLUMNS = (*OURS_COLUMNS, MACHINE_COLUMN)  # what the papers' collect steps write
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,19 @@ class CellStats:
     @cached_property
     def ci95(self) -> tuple[float, float]:
         return stats.bootstrap_ci95(self.values)
+
+
+def run_columns(final: dict, scale: str) -> dict:
+    """The columns every ours.csv row of one run shares: its data, the scale and the machine it ran on."""
+    machine = machine_text(final["machine"]) if "machine" in final else ""
+    return {"data": final["data"], "scale": scale, MACHINE_COLUMN: machine}
+
+
+def run_rows(final: dict, artifact: str, setting: str, method: str, scale: str, values=None) -> list[dict]:
+    """ours.csv rows of one cell of a run (final.json), one per seed; `values` defaults to the final scores."""
+    values = final["final_score"] if values is None else values
+    return per_seed_rows(artifact, setting, method, final["seeds"], values, final["diverged"],
+                         **run_columns(final, scale))
 
 
 def per_seed_rows(artifact: str, setting: str, method: str, seeds, values, diverged, **columns) -> list[dict]:
