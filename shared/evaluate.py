@@ -13,7 +13,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-from shared.goal_observations import FlattenGoalObservation, is_goal_space, register_robotics_envs
+from shared.goal_observations import flat_observations, register_robotics_envs
 from shared.runs import atomic_write_text
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -38,7 +38,7 @@ def make_env(env_id: str, max_episode_steps: int | None = None) -> gym.Env:
         env = gym.make(env_id, max_episode_steps=max_episode_steps)
     except gym.error.Error as err:
         raise SystemExit(f"cannot make environment {env_id!r}: {err}") from None
-    return FlattenGoalObservation(env) if is_goal_space(env.observation_space) else env
+    return flat_observations(env)
 
 
 def evaluate_policy(act: Policy, env_id: str, n_members: int, episodes: int, seed: int | Sequence[int],

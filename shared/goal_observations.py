@@ -48,3 +48,8 @@ class FlattenGoalObservation(gym.ObservationWrapper):
 
     def observation(self, observation: dict) -> np.ndarray:
         return flatten_goal_observation(observation)
+
+
+def flat_observations(env: gym.Env) -> gym.Env:
+    """`env` itself, or seen through FlattenGoalObservation when its observations are goal-conditioned dicts."""
+    return FlattenGoalObservation(env) if is_goal_space(env.observation_space) else env

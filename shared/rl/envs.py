@@ -2,8 +2,9 @@
 save/restore of a MuJoCo environment's state, so a killed online job resumes bit-identically.
 
 Pickling a Gymnasium env re-creates it from its spec and loses its state; instead we keep MuJoCo's full
-integration state (positions, velocities, warm-start accelerations, time), the env's random generator (used by
-resets) and, for wrapped envs, the time-limit counter.
+integration state (positions, velocities, warm-start accelerations, time), the env's random generators (used by
+resets) and, for wrapped envs, the time-limit counter. A goal-conditioned maze (Gymnasium-Robotics AntMaze) wraps
+its MuJoCo robot as a second env with its own generator and samples a goal and start on reset: those are kept too.
 """
 from __future__ import annotations
 
@@ -13,21 +14,35 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
+from shared.goal_observations import flat_observations, register_robotics_envs
+
 PHYSICS_STATE = mujoco.mjtState.mjSTATE_INTEGRATION  # everything mj_step reads: resuming is bit-exact
+ROBOT_ENV = "ant_env"               # AntMaze's inner MuJoCo env: its generator draws the reset noise
+MAZE_TASK = ("goal", "reset_pos")   # AntMaze's goal and start, sampled on reset
 
 
 def get_physics(env) -> dict:
-    """The unwrapped MuJoCo env's integration state and random generator state."""
+    """The unwrapped MuJoCo env's integration state and random generator state (and a maze's robot generator,
+    goal and start)."""
     u = env.unwrapped
     physics = np.empty(mujoco.mj_stateSize(u.model, PHYSICS_STATE))
     mujoco.mj_getState(u.model, u.data, physics, PHYSICS_STATE)
-    return {"physics": physics, "np_random": u.np_random.bit_generator.state}
+    state = {"physics": physics, "np_random": u.np_random.bit_generator.state}
+    if hasattr(u, ROBOT_ENV):
+        state["robot_np_random"] = getattr(u, ROBOT_ENV).np_random.bit_generator.state
+        state.update({name: np.array(getattr(u, name)) for name in MAZE_TASK})
+    return state
 
 
 def set_physics(env, state: dict) -> None:
     u = env.unwrapped
     mujoco.mj_setState(u.model, u.data, np.asarray(state["physics"]), PHYSICS_STATE)
     u.np_random.bit_generator.state = state["np_random"]
+    if hasattr(u, ROBOT_ENV):
+        getattr(u, ROBOT_ENV).np_random.bit_generator.state = state["robot_np_random"]
+        for name in MAZE_TASK:
+            setattr(u, name, np.array(state[name]))
+        u.update_target_site_pos()  # the goal marker follows the goal
 
 
 def _time_limit(env: gym.Env) -> gym.wrappers.TimeLimit:
@@ -55,12 +70,14 @@ class SeedEnvs:
     environment's time limit; only termination stops bootstrapping (the authors' done_bool)."""
 
     def __init__(self, env_id: str, reset_seeds: Sequence[int]):
+        register_robotics_envs(env_id)
         try:
             spec = gym.spec(env_id)
-            self.envs = [gym.make(env_id, disable_env_checker=True).unwrapped for _ in reset_seeds]
+            self.envs = [flat_observations(gym.make(env_id, disable_env_checker=True).unwrapped)
+                         for _ in reset_seeds]
         except gym.error.Error as err:
             raise SystemExit(f"cannot make environment {env_id!r}: {err}") from None
-        if not all(hasattr(env, "model") and hasattr(env, "data") for env in self.envs):
+        if not all(hasattr(env.unwrapped, "model") and hasattr(env.unwrapped, "data") for env in self.envs):
             raise SystemExit(f"environment {env_id!r} is not a MuJoCo environment; online training needs one")
         if not isinstance(self.envs[0].observation_space, gym.spaces.Box):
             raise SystemExit(f"environment {env_id!r} has {type(self.envs[0].observation_space).__name__} "
