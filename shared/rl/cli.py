@@ -106,6 +106,9 @@ def data_label(source: str, dataset, name: str = "") -> str:
 def env_max_action(env_id: str) -> float:
     import gymnasium
 
+    from shared.goal_observations import register_robotics_envs
+
+    register_robotics_envs(env_id)
     env = gymnasium.make(env_id)
     try:
         return float(env.action_space.high.max())

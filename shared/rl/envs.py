@@ -17,7 +17,7 @@ import numpy as np
 from shared.goal_observations import flat_observations, register_robotics_envs
 
 PHYSICS_STATE = mujoco.mjtState.mjSTATE_INTEGRATION  # everything mj_step reads: resuming is bit-exact
-ROBOT_ENV = "ant_env"               # AntMaze's inner MuJoCo env: its generator draws the reset noise
+ROBOT_ENV = "ant_env"               # AntMaze's inner MuJoCo env: its generator is drawn on every reset
 MAZE_TASK = ("goal", "reset_pos")   # AntMaze's goal and start, sampled on reset
 
 
