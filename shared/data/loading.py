@@ -1,17 +1,19 @@
 """load_dataset: a dataset name + source -> transitions as tensors on a device, with statistics and provenance."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.envs.registration import EnvSpec
 
 from shared.data.catalog import check_source, d4rl_id, generated_id, minari_id
 from shared.data.episodes import content_hash, flatten
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata
 from shared.evaluate import normalized_score
+from shared.goal_observations import register_robotics_envs
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_ROOT = REPO / "data"
@@ -67,8 +69,24 @@ def _env_id(raw_metadata: dict, provenance: dict) -> str:
         return provenance["env_id"]
     for key in ("eval_env_spec", "env_spec"):
         if raw_metadata.get(key):
-            return json.loads(raw_metadata[key])["id"]
+            return recorded_env(raw_metadata[key], raw_metadata.get("dataset_id") or "minari")
     return ""
+
+
+def recorded_env(spec_json: str, minari_dataset_id: str) -> str:
+    """The id that makes a Minari dataset's recorded env: its own id when the registered env takes the same
+    arguments, else the recorded spec registered as '<dataset id, / as ->/<id>'. Minari's D4RL AntMaze datasets,
+    for one, may fix the start and goal cells in their maze_map, which the registered AntMaze_* envs sample."""
+    spec = EnvSpec.from_json(spec_json)
+    register_robotics_envs(spec.id)
+    if spec.id in gym.registry and (gym.spec(spec.id).kwargs, gym.spec(spec.id).max_episode_steps) == \
+            (spec.kwargs, spec.max_episode_steps):
+        return spec.id
+    env_id = f"{minari_dataset_id.replace('/', '-')}/{spec.id}"
+    if env_id not in gym.registry:
+        gym.register(env_id, entry_point=spec.entry_point, max_episode_steps=spec.max_episode_steps,
+                     kwargs=spec.kwargs)
+    return env_id
 
 
 def load_dataset(name: str, source: str = "generated", device: str | torch.device = "cpu",

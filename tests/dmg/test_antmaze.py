@@ -1,6 +1,7 @@
 """DMG's AntMaze path at tiny scale, without a download: a few hundred random-policy steps of AntMaze_UMaze-v4
 written as a local Minari dataset under D4RL/antmaze/umaze-v1 (dict observations, as Minari's D4RL AntMaze
 datasets have), offline DMG with the authors' AntMaze settings, then online fine-tuning, killed and resumed."""
+import dataclasses
 import json
 import math
 
@@ -23,9 +24,10 @@ ENV_ID = "AntMaze_UMaze-v4"
 SMALL_NET = ["--set", "hidden=[32,32]"]
 
 
-def write_tiny_antmaze(root, episodes: int = 3, steps: int = 100, seed: int = 0) -> None:
+def write_tiny_antmaze(root, episodes: int = 3, steps: int = 100, seed: int = 0, eval_env=None) -> None:
     """`episodes` random-policy episodes of `steps` steps (time-limit cut) as Minari's D4RL/antmaze/umaze-v1 under
-    `root`, with the dict observations {observation, achieved_goal, desired_goal} of Minari's AntMaze datasets."""
+    `root`, with the dict observations {observation, achieved_goal, desired_goal} of Minari's AntMaze datasets;
+    `eval_env` (an EnvSpec) is recorded as the dataset's evaluation env."""
     import minari
     from minari.data_collector import EpisodeBuffer
 
@@ -44,7 +46,8 @@ def write_tiny_antmaze(root, episodes: int = 3, steps: int = 100, seed: int = 0)
                                      truncations=np.arange(steps) == steps - 1))
     minari_root(root).mkdir(parents=True)
     with minari_datasets_path(minari_root(root).resolve()):
-        minari.create_dataset_from_buffers("D4RL/antmaze/umaze-v1", buffers, env=ENV_ID, algorithm_name="random",
+        minari.create_dataset_from_buffers("D4RL/antmaze/umaze-v1", buffers, env=ENV_ID, eval_env=eval_env,
+                                           algorithm_name="random",
                                            ref_min_score=0.0, ref_max_score=1.0, description="tiny test data")
 
 
@@ -81,6 +84,26 @@ def test_local_antmaze_dataset_loads_in_d4rls_layout(antmaze_root):
     assert dataset.env_id == ENV_ID and dataset.observations.shape == (300, 29)
     assert dataset.metadata["dataset_id"] == "D4RL/antmaze/umaze-v1"
     assert not dataset.terminals.any() and dataset.timeouts.sum() == 3
+
+
+def test_a_recorded_eval_env_with_its_own_arguments_is_the_one_evaluated(tmp_path):
+    from gymnasium_robotics.envs.maze.maps import GOAL as G, RESET as R
+
+    fixed = [[1, 1, 1, 1, 1], [1, R, 0, 0, 1], [1, 1, 1, 0, 1], [1, G, 0, 0, 1], [1, 1, 1, 1, 1]]  # D4RL's umaze
+    spec = gym.spec(ENV_ID)
+    spec = dataclasses.replace(spec, kwargs={**spec.kwargs, "maze_map": fixed, "continuing_task": True,
+                                             "reset_target": False})
+    write_tiny_antmaze(tmp_path, episodes=1, steps=5, eval_env=spec)
+    env_id = load_dataset("antmaze-umaze", source="minari", root=tmp_path).env_id
+    assert env_id == f"D4RL-antmaze-umaze-v1/{ENV_ID}" and gym.spec(env_id).max_episode_steps == 700
+    starts, goals = [], []
+    for seed in range(5):  # the start and goal cells are fixed: only the noise of +-0.25 cells varies
+        env = SeedEnvs(env_id, [seed]).envs[0].unwrapped
+        starts.append(env.reset_pos)
+        goals.append(env.goal)
+    scale = env.maze.maze_size_scaling  # the length of a cell
+    assert np.ptp(starts, axis=0).max() <= 0.5 * scale and np.ptp(goals, axis=0).max() <= 0.5 * scale
+    assert np.linalg.norm(np.mean(goals, 0) - np.mean(starts, 0)) > 1.5 * scale  # goal two cells below the start
 
 
 def antmaze_dmg_flags() -> list[str]:
