@@ -2,7 +2,6 @@
 written as a local Minari dataset under D4RL/antmaze/umaze-v1 (dict observations, as Minari's D4RL AntMaze
 datasets have), offline DMG with the authors' AntMaze settings, then online fine-tuning, killed and resumed."""
 import dataclasses
-import json
 import math
 
 import gymnasium as gym
@@ -75,7 +74,8 @@ def test_seed_envs_flatten_goal_observations_and_resume_with_the_goal():
         for ea, eb in zip(a.envs, b.envs):
             np.testing.assert_array_equal(ea.unwrapped.goal, eb.unwrapped.goal)
             # drawn on every reset (AntMaze zeroes the robot's reset noise, so only the state can show it)
-            assert ea.unwrapped.ant_env.np_random.bit_generator.state == eb.unwrapped.ant_env.np_random.bit_generator.state
+            robots = (ea.unwrapped.ant_env, eb.unwrapped.ant_env)
+            assert robots[0].np_random.bit_generator.state == robots[1].np_random.bit_generator.state
     np.testing.assert_array_equal(a.obs, b.obs)
 
 
@@ -126,7 +126,8 @@ def finetune_args(root, offline, out) -> list[str]:
             "--eval-episodes", "1", "--log-every", "10", "--decay-every", "20", "--out", str(out)]
 
 
-def test_offline_dmg_then_fine_tuning_on_antmaze_resumes_exactly(antmaze_root, tmp_path, monkeypatch):
+def test_offline_dmg_then_fine_tuning_on_antmaze_resumes_exactly(antmaze_root, tmp_path, monkeypatch,
+                                                                   killed_at_update, metrics_of):
     offline = offline_dmg(antmaze_root, tmp_path / "offline")
     config = offline["config"]
     assert (config["lam"], config["nu"], config["expectile"], config["temperature"], config["max_weight"]) == \
@@ -135,7 +136,7 @@ def test_offline_dmg_then_fine_tuning_on_antmaze_resumes_exactly(antmaze_root, t
 
     # Online transitions get the offline run's AntMaze preprocessing: raw states, rewards minus 1.
     added = []
-    original_add, original_sample = ReplayBuffer.add, ReplayBuffer.sample
+    original_add = ReplayBuffer.add
 
     def recording_add(self, **fields):
         added.append(fields)
@@ -150,25 +151,9 @@ def test_offline_dmg_then_fine_tuning_on_antmaze_resumes_exactly(antmaze_root, t
     assert set(rewards.unique().tolist()) <= {-1.0, 0.0}  # sparse 0/1 reward shifted by -1
     assert whole["config"]["expectile"] == 0.9 and whole["label"].startswith("antmaze-umaze (minari")
 
-    calls = []
-
-    def dies_at_update_30(self, generators, batch_size):
-        calls.append(1)
-        if len(calls) == 30:
-            raise KeyboardInterrupt
-        return original_sample(self, generators, batch_size)
-
-    monkeypatch.setattr(ReplayBuffer, "sample", dies_at_update_30)
-    with pytest.raises(KeyboardInterrupt):
-        finetune.main(finetune_args(antmaze_root, tmp_path / "offline", tmp_path / "killed"))
-    monkeypatch.setattr(ReplayBuffer, "sample", original_sample)
+    killed_at_update(30, finetune.main, finetune_args(antmaze_root, tmp_path / "offline", tmp_path / "killed"))
     assert torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)["step"] == 20  # mid-episode
     resumed = finetune.main(finetune_args(antmaze_root, tmp_path / "offline", tmp_path / "killed"))
     assert (tmp_path / "whole" / "eval.csv").read_text() == (tmp_path / "killed" / "eval.csv").read_text()
-
-    def learning_metrics(run):
-        lines = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
-        return [{k: v for k, v in m.items() if k != "env_steps_per_s"} for m in lines]
-
-    assert learning_metrics("whole") == learning_metrics("killed")
+    assert metrics_of(tmp_path / "whole") == metrics_of(tmp_path / "killed")
     assert resumed["online_return"] == whole["online_return"]

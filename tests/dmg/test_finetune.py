@@ -125,31 +125,14 @@ def test_finetune_end_to_end_from_an_offline_run(tmp_path, tiny_hopper, method):
         assert lam[-1] == pytest.approx(sum(window) / 10)
 
 
-def test_finetune_resumes_exactly_after_a_kill(tmp_path, tiny_hopper, monkeypatch):
+def test_finetune_resumes_exactly_after_a_kill(tmp_path, tiny_hopper, killed_at_update, metrics_of):
     offline = offline_run(tmp_path, "dmg")
     finetune.main(finetune_args("dmg", offline, tmp_path / "whole"))
-
-    original_sample, calls = ReplayBuffer.sample, []
-
-    def dies_at_step_45(self, generators, batch_size):
-        calls.append(1)
-        if len(calls) == 45:
-            raise KeyboardInterrupt
-        return original_sample(self, generators, batch_size)
-
-    monkeypatch.setattr(ReplayBuffer, "sample", dies_at_step_45)
-    with pytest.raises(KeyboardInterrupt):
-        finetune.main(finetune_args("dmg", offline, tmp_path / "killed"))
-    monkeypatch.setattr(ReplayBuffer, "sample", original_sample)
+    killed_at_update(45, finetune.main, finetune_args("dmg", offline, tmp_path / "killed"))
     finetune.main(finetune_args("dmg", offline, tmp_path / "killed"))  # resumes from the step-30 checkpoint
 
     assert read_eval(tmp_path / "whole" / "eval.csv") == read_eval(tmp_path / "killed" / "eval.csv")
-
-    def learning_metrics(run):
-        lines = [json.loads(line) for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
-        return [{k: v for k, v in m.items() if k != "env_steps_per_s"} for m in lines]
-
-    assert learning_metrics("whole") == learning_metrics("killed")
+    assert metrics_of(tmp_path / "whole") == metrics_of(tmp_path / "killed")
 
 
 def test_td3_from_scratch_runs_without_offline_data(tmp_path, tiny_hopper):
