@@ -143,6 +143,34 @@ def code_commit() -> str | None:
         return None
 
 
+def online_sac(env_id: str, seeds: list[int], settings: BehaviourSettings, sac_config: SACConfig, device: str):
+    """SAC from scratch on `env_id`, one member per seed: the agent, its online source (uniform actions for
+    start_steps steps, then the policy's own samples) and the loop settings (an evaluation every checkpoint)."""
+    probe = gym.make(env_id)
+    obs_dim, act_dim = probe.observation_space.shape[0], probe.action_space.shape[0]
+    max_action = float(probe.action_space.high[0])
+    probe.close()
+    zero = torch.zeros(obs_dim, device=device)   # raw states: SAC normalises nothing
+    source = OnlineBuffer(OnlineTask(env_id, max_action, zero, zero + 1.0), seeds, settings.total_steps,
+                          PolicySampling(seeds, act_dim, uniform_steps=settings.start_steps),
+                          warmup_steps=settings.start_steps, device=device)
+    agent = SAC(obs_dim, act_dim, max_action, seeds, sac_config, device)
+    loop = LoopSettings(steps=settings.total_steps, batch_size=sac_config.batch_size,
+                        eval_every=settings.checkpoint_every, eval_episodes=settings.eval_episodes,
+                        log_every=settings.checkpoint_every)
+    return agent, source, loop
+
+
+def family_evaluator(family: EnvFamily):
+    """The loop's evaluator on the family's generated env: returns and D4RL-style scores."""
+    env_id = generated_env_id(family)
+
+    def evaluate(act, n_members, episodes, eval_seeds):
+        returns = evaluate_policy(act, env_id, n_members, episodes, eval_seeds)
+        return returns, normalized_score(returns, family.ref_min_score, family.ref_max_score)
+    return evaluate
+
+
 def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, name: str,
                     sac_config: SACConfig = SACConfig(), device: str = "cpu",
                     sac_source: str = "shared/rl/sac.py SACConfig defaults", restart: bool = False) -> dict:
@@ -159,36 +187,20 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, n
     out.mkdir(parents=True, exist_ok=True)
     env_id = generated_env_id(family)
     seeds = [settings.seed]
-    probe = gym.make(env_id)
-    obs_dim, act_dim = probe.observation_space.shape[0], probe.action_space.shape[0]
-    max_action = float(probe.action_space.high[0])
-    probe.close()
-    zero = torch.zeros(obs_dim, device=device)   # raw states: SAC normalises nothing
-    source = OnlineBuffer(OnlineTask(env_id, max_action, zero, zero + 1.0), seeds, settings.total_steps,
-                          PolicySampling(seeds, act_dim, uniform_steps=settings.start_steps),
-                          warmup_steps=settings.start_steps, device=device)
-    agent = SAC(obs_dim, act_dim, max_action, seeds, sac_config, device)
+    agent, source, loop = online_sac(env_id, seeds, settings, sac_config, device)
     machine = hardware(device)
     recorder = BehaviourRecorder(settings.seed, family, out / "progress.json", {
         "env": family.name, "behaviour": name, "total_steps": settings.total_steps, "sac_source": sac_source,
         "hardware": machine, "code_commit": code_commit()})
-
-    def evaluate(act, n_members, episodes, eval_seeds):
-        returns = evaluate_policy(act, env_id, n_members, episodes, eval_seeds)
-        return returns, normalized_score(returns, family.ref_min_score, family.ref_max_score)
-
-    loop = LoopSettings(steps=settings.total_steps, batch_size=sac_config.batch_size,
-                        eval_every=settings.checkpoint_every, eval_episodes=settings.eval_episodes,
-                        log_every=settings.checkpoint_every)
     run = Run(out, seeds)
     describe = {"config": asdict(sac_config)}
     if not restart:
         _refuse_other_checkpoint(run, run_fingerprint(source, seeds, loop, describe["config"], asdict(settings)))
-    final = train(agent, source, loop, run, evaluate, describe=describe,
+    final = train(agent, source, loop, run, family_evaluator(family), describe=describe,
                   rate_name="env_steps_per_s", eval_hook=recorder, fingerprint_extra=asdict(settings))
 
-    policies = {"obs_dim": obs_dim, "act_dim": act_dim, "max_action": max_action, "hidden": list(sac_config.hidden),
-                "actors": recorder.actors}
+    policies = {"obs_dim": source.envs.obs.shape[1], "act_dim": agent.actor.act_dim,
+                "max_action": agent.actor.max_action, "hidden": list(sac_config.hidden), "actors": recorder.actors}
     payload = io.BytesIO()
     torch.save(policies, payload)
     atomic_write_bytes(out / "policies.pt", payload.getvalue())
