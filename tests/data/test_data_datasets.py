@@ -295,3 +295,9 @@ def test_per_env_medium_bands_and_agent_source_are_required():
         DataSettings.from_mapping("x", {**mapping, "medium_band": bands, "agent": {"critic_lr": 1e-3}})
     with pytest.raises(SystemExit, match="unknown agent settings"):
         DataSettings.from_mapping("x", {**mapping, "medium_band": bands, "agent": {"lr": 1e-3, "source": "s"}})
+
+
+def test_sac_pace_validates_its_budget_in_one_line():
+    result = subprocess.run([sys.executable, "-m", "shared.data.sac_pace", "--env", "hopper", "--steps", "7001"],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1 and "--eval-every" in result.stderr
