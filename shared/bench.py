@@ -147,17 +147,24 @@ class NaiveTD3Family:
             opt.step()
 
 
-def bench_algorithm(name: str, k: int, data, device: str, steps: int, warmup: int, matmul_repeats: int) -> dict:
+def bench_algorithm(name: str, k: int, data, device: str, steps: int, warmup: int, matmul_repeats: int,
+                    compile_update: bool = False) -> dict:
     seeds = list(range(k))
     algo = BENCHMARKS[name](OBS_DIM, ACT_DIM, seeds, device)
     source = FixedDataset(data, seeds)
     shapes, flops = layer_shapes(algo, source)
-    seconds = _timed(lambda t: algo.update(source.sample(BATCH), t), steps, warmup, device)
+    update = algo.update
+    compile_seconds = None
+    if compile_update:   # torch.compile of the whole update; its compile time is reported apart
+        update = torch.compile(algo.update)
+        compile_seconds = _timed(lambda t: update(source.sample(BATCH), t), 2, 0, device)
+    seconds = _timed(lambda t: update(source.sample(BATCH), t), steps, warmup, device)
     mm_seconds, mm_flops = matmul_seconds(shapes, device, matmul_repeats)
     rate = steps / seconds
     return {"algo": name, "seeds": k, "updates_per_s": rate, "seed_updates_per_s": rate * k,
             "gflops_per_s": flops * rate / 1e9, "flops_per_update": flops,
-            "matmul_gflops_per_s": mm_flops / mm_seconds / 1e9,
+            "matmul_gflops_per_s": mm_flops / mm_seconds / 1e9, "compiled": compile_update,
+            "compile_seconds": compile_seconds,
             "fraction_of_matmul_gflops": (flops * rate) / (mm_flops / mm_seconds)}
 
 
@@ -181,14 +188,15 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def run(device: str, algos: list[str], seeds: list[int], steps: int, warmup: int, eval_max_steps: int) -> dict:
+def run(device: str, algos: list[str], seeds: list[int], steps: int, warmup: int, eval_max_steps: int,
+        compile_update: bool = False) -> dict:
     data = synthetic_data(device)
     naive = NaiveTD3Family(device)
     naive_rate = steps / _timed(naive.update, steps, warmup, device)
     results = []
     for name in algos:
         for k in seeds:
-            row = bench_algorithm(name, k, data, device, steps, warmup, matmul_repeats=max(5, steps // 10))
+            row = bench_algorithm(name, k, data, device, steps, warmup, max(5, steps // 10), compile_update)
             row["ratio_to_naive_loop"] = row["seed_updates_per_s"] / naive_rate   # seed-updates per naive update
             results.append(row)
             print(f"{device} {name:6s} K={k:2d}: {row['updates_per_s']:8.1f} upd/s, {row['seed_updates_per_s']:8.1f} "
@@ -213,6 +221,7 @@ def main(argv=None) -> dict:
     p.add_argument("--steps", type=int, default=40, help="timed updates per configuration")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--eval-max-steps", type=int, default=200, help="episode length of the evaluation timing")
+    p.add_argument("--compile", action="store_true", help="time torch.compile'd updates (compile time apart)")
     p.add_argument("--out", default="results/bench/cpu.json")
     args = p.parse_args(argv)
     algos = args.algos or list(BENCHMARKS)
@@ -226,7 +235,7 @@ def main(argv=None) -> dict:
               "torch": torch.__version__, "python": platform.python_version(), "cpu": cpu_model(),
               "cpu_count": os.cpu_count(), "load_average_1_5_15min": list(os.getloadavg()),
               "command": " ".join(["python -m shared.bench", *(sys.argv[1:] if argv is None else argv)]),
-              **run(device, algos, args.seeds, args.steps, args.warmup, args.eval_max_steps)}
+              **run(device, algos, args.seeds, args.steps, args.warmup, args.eval_max_steps, args.compile)}
     atomic_write_json(args.out, report)
     return report
 

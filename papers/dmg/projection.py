@@ -69,7 +69,8 @@ def main(argv=None) -> dict:
         raise SystemExit(f"--bench {args.bench}: no such file (run python -m shared.bench)")
     bench = json.loads(path.read_text())
     tables = project(bench, scale_settings("dmg", args.scale))
-    print(f"projection from {args.bench} ({bench['device_name']}, load average {bench['load_average_1_5_15min'][0]:.1f})")
+    load = bench["load_average_1_5_15min"][0]
+    print(f"projection from {args.bench} ({bench['device_name']}, load average {load:.1f})")
     print("| table | jobs | training (job-hours) | evaluation (job-hours) | evaluation share |")
     print("|---|---|---|---|---|")
     for name, t in tables.items():

@@ -8,7 +8,7 @@ from shared import gpu_check
 
 def test_cpu_only_dry_run_writes_one_json(tmp_path):
     out = tmp_path / "check.json"
-    gpu_check.main(["--cpu-only", "--updates", "3", "--bench-steps", "1", "--bench-seeds", "1",
+    gpu_check.main(["--cpu-only", "--updates", "3", "--bench-steps", "1", "--bench-seeds", "1", "--no-compile-check",
                     "--slice-steps", "100000000", "--out", str(out)])
     report = json.loads(out.read_text())
     assert report["device"] == "cpu" and report["agreement_ok"]       # the CPU agrees with itself
