@@ -6,12 +6,18 @@ Writes to <out>/:
   metrics.jsonl   training diagnostics per checkpoint (the loop's window means)
   eval.csv, final.json  the loop's evaluation rows and summary
   checkpoint.pt   the loop state for resuming, while training runs (removed when done)
-  behaviour.json  manifest: env, seed, SAC settings, each checkpoint's evaluated returns; written last, so its
-                  presence means the rest is complete (it is the Snakemake output)
+  progress.json   while training runs: each checkpoint's score so far, with wall time, load and hardware
+  behaviour.json  manifest: env, seed, SAC settings and hyperparameters with their source, each checkpoint's
+                  evaluated returns, wall time, hardware; written last, so its presence means the rest is complete
+                  (it is the Snakemake output)
 """
 from __future__ import annotations
 
 import io
+import os
+import platform
+import subprocess
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,12 +29,13 @@ from shared.data.catalog import EnvFamily, generated_env_id
 from shared.evaluate import evaluate_policy, normalized_score
 from shared.nets import member_randn, seed_generators
 from shared.rl import streams
-from shared.rl.loop import LoopSettings, train
+from shared.rl.loop import LoopSettings, run_fingerprint, train
 from shared.rl.sac import SAC, SACConfig, TanhGaussianActor
 from shared.rl.sources import OnlineBuffer, OnlineTask, PolicySampling
 from shared.runs import Run, atomic_write_bytes, atomic_write_json
 
 EVAL_SEED_OFFSET = streams.ENV_OFFSETS["eval_env"]  # evaluation never shares seeds with training (DMG authors)
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,15 @@ def load_actor(policies: dict, step: int) -> TanhGaussianActor:
 class BehaviourRecorder:
     """The loop's evaluation hook for the behaviour SAC: checkpoints are scored with the stochastic
     (data-generating) policy, its noise seeded seed + 100 + step (D4RL recipe), and each checkpoint's actor and
-    per-episode returns are kept (in the loop's checkpoint, so a resumed run keeps them too)."""
+    per-episode returns are kept (in the loop's checkpoint, so a resumed run keeps them too), with the wall time
+    of the work kept so far and the machine's load; each record also rewrites `progress` (a small JSON file)."""
 
-    def __init__(self, seed: int, family: EnvFamily):
-        self.seed, self.family = seed, family
+    def __init__(self, seed: int, family: EnvFamily, progress: Path, about: dict):
+        self.seed, self.family, self.progress, self.about = seed, family, progress, about
         self.actors: dict[int, dict] = {}
         self.checkpoints: list[dict] = []
+        self.wall_seconds = 0.0          # up to the latest checkpoint; time after it is lost when a run is killed
+        self._since = time.perf_counter()
 
     def policy(self, algo: SAC, step: int):
         generators = [torch.Generator(device=algo.device).manual_seed(self.seed + EVAL_SEED_OFFSET + step)]
@@ -94,29 +104,48 @@ class BehaviourRecorder:
     def record(self, step: int, algo: SAC, returns: np.ndarray, scores: np.ndarray) -> None:
         self.actors[step] = {k: v.detach().cpu().clone() for k, v in algo.actor.state_dict().items()}
         r = returns[0]
+        now = time.perf_counter()
+        self.wall_seconds += now - self._since
+        self._since = now
         self.checkpoints.append({"step": step, "returns": r.tolist(), "mean_return": float(r.mean()),
                                  "normalized_score": float(normalized_score(r.mean(), self.family.ref_min_score,
-                                                                            self.family.ref_max_score))})
+                                                                            self.family.ref_max_score)),
+                                 "wall_seconds": self.wall_seconds, "load_average_1min": os.getloadavg()[0]})
+        atomic_write_json(self.progress, {**self.about, "step": step, "wall_seconds": self.wall_seconds,
+                                          "best_score": max(c["normalized_score"] for c in self.checkpoints),
+                                          "checkpoints": [{k: v for k, v in c.items() if k != "returns"}
+                                                          for c in self.checkpoints]})
 
     def state_dict(self) -> dict:
-        return {"actors": self.actors, "checkpoints": self.checkpoints}
+        return {"actors": self.actors, "checkpoints": self.checkpoints, "wall_seconds": self.wall_seconds}
 
     def load_state_dict(self, state: dict) -> None:
         self.actors, self.checkpoints = state["actors"], state["checkpoints"]
+        self.wall_seconds, self._since = state["wall_seconds"], time.perf_counter()
 
 
-def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, scale: str,
-                    sac_config: SACConfig = SACConfig(), device: str = "cpu") -> dict:
-    """Run SAC on the family's Gymnasium v5 env through the training loop and write the files listed in the
-    module docstring.
+def hardware(device: str) -> dict:
+    """Where the training ran (the CPU model, cores, torch threads; the GPU when the networks were on one)."""
+    from shared.bench import cpu_model
+    info = {"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(), "device": str(device)}
+    if str(device).startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return info
 
-    Uniform random actions for start_steps steps, then one SAC update per environment step on a batch from
-    everything seen so far. At every checkpoint the loop saves its whole state to <out>/checkpoint.pt, and a later
-    call with the same settings resumes from it and produces the same files an uninterrupted run would."""
-    torch.set_num_threads(1)
-    out.mkdir(parents=True, exist_ok=True)
-    env_id = generated_env_id(family)
-    seeds = [settings.seed]
+
+def code_commit() -> str | None:
+    """The git commit of the code that trains (None outside a git checkout)."""
+    try:
+        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def online_sac(env_id: str, seeds: list[int], settings: BehaviourSettings, sac_config: SACConfig, device: str):
+    """SAC from scratch on `env_id`, one member per seed: the agent, its online source (uniform actions for
+    start_steps steps, then the policy's own samples) and the loop settings (an evaluation every checkpoint)."""
     probe = gym.make(env_id)
     obs_dim, act_dim = probe.observation_space.shape[0], probe.action_space.shape[0]
     max_action = float(probe.action_space.high[0])
@@ -126,21 +155,52 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
                           PolicySampling(seeds, act_dim, uniform_steps=settings.start_steps),
                           warmup_steps=settings.start_steps, device=device)
     agent = SAC(obs_dim, act_dim, max_action, seeds, sac_config, device)
-    recorder = BehaviourRecorder(settings.seed, family)
+    loop = LoopSettings(steps=settings.total_steps, batch_size=sac_config.batch_size,
+                        eval_every=settings.checkpoint_every, eval_episodes=settings.eval_episodes,
+                        log_every=settings.checkpoint_every)
+    return agent, source, loop
+
+
+def family_evaluator(family: EnvFamily):
+    """The loop's evaluator on the family's generated env: returns and D4RL-style scores."""
+    env_id = generated_env_id(family)
 
     def evaluate(act, n_members, episodes, eval_seeds):
         returns = evaluate_policy(act, env_id, n_members, episodes, eval_seeds)
         return returns, normalized_score(returns, family.ref_min_score, family.ref_max_score)
+    return evaluate
 
-    loop = LoopSettings(steps=settings.total_steps, batch_size=sac_config.batch_size,
-                        eval_every=settings.checkpoint_every, eval_episodes=settings.eval_episodes,
-                        log_every=settings.checkpoint_every)
+
+def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, name: str,
+                    sac_config: SACConfig = SACConfig(), device: str = "cpu",
+                    sac_source: str = "shared/rl/sac.py SACConfig defaults", restart: bool = False) -> dict:
+    """Run SAC on the family's Gymnasium v5 env through the training loop and write the files listed in the
+    module docstring; `name` is the behaviour's name (data/behaviour/<name>/), `sac_source` where the
+    hyperparameters come from.
+
+    Uniform random actions for start_steps steps, then one SAC update per environment step on a batch from
+    everything seen so far. At every checkpoint the loop saves its whole state to <out>/checkpoint.pt, and a later
+    call with the same settings resumes from it and produces the same files an uninterrupted run would. A
+    checkpoint made with other settings or code is refused (hours of training are not dropped silently) unless
+    `restart`."""
+    torch.set_num_threads(1)
+    out.mkdir(parents=True, exist_ok=True)
+    env_id = generated_env_id(family)
+    seeds = [settings.seed]
+    agent, source, loop = online_sac(env_id, seeds, settings, sac_config, device)
+    machine = hardware(device)
+    recorder = BehaviourRecorder(settings.seed, family, out / "progress.json", {
+        "env": family.name, "behaviour": name, "total_steps": settings.total_steps, "sac_source": sac_source,
+        "hardware": machine, "code_commit": code_commit()})
     run = Run(out, seeds)
-    final = train(agent, source, loop, run, evaluate, describe={"config": asdict(sac_config)},
+    describe = {"config": asdict(sac_config)}
+    if not restart:
+        _refuse_other_checkpoint(run, run_fingerprint(source, seeds, loop, describe["config"], asdict(settings)))
+    final = train(agent, source, loop, run, family_evaluator(family), describe=describe,
                   rate_name="env_steps_per_s", eval_hook=recorder, fingerprint_extra=asdict(settings))
 
-    policies = {"obs_dim": obs_dim, "act_dim": act_dim, "max_action": max_action, "hidden": list(sac_config.hidden),
-                "actors": recorder.actors}
+    policies = {"obs_dim": source.envs.obs.shape[1], "act_dim": agent.actor.act_dim,
+                "max_action": agent.actor.max_action, "hidden": list(sac_config.hidden), "actors": recorder.actors}
     payload = io.BytesIO()
     torch.save(policies, payload)
     atomic_write_bytes(out / "policies.pt", payload.getvalue())
@@ -149,39 +209,27 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, s
     atomic_write_bytes(out / "replay.npz", arrays.getvalue())
     seconds, updates = final["train_seconds"], settings.total_steps - settings.start_steps
     manifest = {
-        "env": family.name, "env_id": env_id, "scale": scale, "seed": settings.seed,
+        "env": family.name, "env_id": env_id, "behaviour": name, "seed": settings.seed,
         "recipe": "D4RL recipe: SAC behaviour policy, checkpoints scored with the stochastic (data-generating) "
                   f"policy over {settings.eval_episodes} episodes, eval seeds = seed + {EVAL_SEED_OFFSET}",
-        "settings": asdict(settings), "sac": asdict(sac_config), "checkpoints": recorder.checkpoints,
-        "seconds": seconds, "env_steps_per_s": settings.total_steps / seconds, "updates_per_s": updates / seconds,
-        "device": str(device), "torch": torch.__version__, "gymnasium": gym.__version__,
+        "settings": asdict(settings), "sac": asdict(sac_config), "sac_source": sac_source,
+        "checkpoints": recorder.checkpoints, "steps": settings.total_steps,
+        "seconds": seconds, "wall_seconds": recorder.wall_seconds,
+        "env_steps_per_s": settings.total_steps / seconds, "updates_per_s": updates / seconds,
+        "device": str(device), "hardware": machine, "code_commit": code_commit(),
+        "torch": torch.__version__, "gymnasium": gym.__version__,
     }
     atomic_write_json(out / "behaviour.json", manifest)
     run.checkpoint_path.unlink(missing_ok=True)  # complete: the resume state is no longer needed
+    (out / "progress.json").unlink(missing_ok=True)
     return manifest
 
 
-BEHAVIOUR_FILES = ("policies.pt", "replay.npz", "metrics.jsonl", "behaviour.json")  # manifest last
-
-
-def install_pinned(pinned: Path, out: Path, settings: BehaviourSettings) -> bool:
-    """Copy committed behaviour artifacts into `out` when they were made with exactly `settings`.
-
-    Returns False (nothing copied) when there are none or their settings differ, so the caller trains."""
-    manifest_path = pinned / "behaviour.json"
-    if not manifest_path.exists():
-        return False
-    import json
-    if json.loads(manifest_path.read_text())["settings"] != asdict(settings):
-        return False
-    copy_behaviour(pinned, out)
-    return True
-
-
-def copy_behaviour(source: Path, target: Path) -> None:
-    """Copy a behaviour folder's files, the manifest last (its presence marks a complete copy)."""
-    if not (source / "behaviour.json").exists():
-        raise SystemExit(f"no behaviour artifacts at {source}")
-    target.mkdir(parents=True, exist_ok=True)
-    for name in BEHAVIOUR_FILES:
-        atomic_write_bytes(target / name, (source / name).read_bytes())
+def _refuse_other_checkpoint(run: Run, fingerprint: str) -> None:
+    if not run.checkpoint_path.exists():
+        return
+    payload = torch.load(run.checkpoint_path, map_location="cpu", weights_only=False)
+    if payload["state"].get("fingerprint") != fingerprint:
+        raise SystemExit(f"{run.checkpoint_path} (step {payload['step']}) was made with other settings or code: "
+                         "resume it with the code and config that made it (see its progress.json), or pass "
+                         "--restart to discard it")

@@ -6,7 +6,6 @@ import json
 
 import torch
 
-from shared.data.behaviour import copy_behaviour, install_pinned, train_behaviour
 from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
@@ -24,11 +23,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
     p.add_argument("--retrain", action="store_true",
                    help="train even when pinned artifacts for these settings exist (shared/data/pinned/)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard a checkpoint made with other settings or code instead of refusing to start")
 
-    p = sub.add_parser("pin", help="copy trained behaviour artifacts to shared/data/pinned/ (to commit them)")
+    p = sub.add_parser("pin", help="write the trimmed pin of a trained behaviour to shared/data/pinned/ (to commit)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data")
+
+    p = sub.add_parser("progress", help="the scores behaviour training has reached so far, per env (JSON)")
+    p.add_argument("--scale", default="paper", choices=SCALES)
+    p.add_argument("--root", default="data")
+    p.add_argument("--out", help="also write the JSON here (e.g. results/data/behaviour_progress.json)")
 
     p = sub.add_parser("generate", help="write one generated dataset from trained behaviour policies (step 2)")
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
@@ -48,19 +54,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _behaviour(args) -> None:
+    from shared.data.behaviour import train_behaviour
+    from shared.data.pinning import install_pinned
+    settings = load_settings(args.scale)
+    out = behaviour_dir(args.root, settings.behaviour_name, args.env)
+    pinned = PINNED_DIR / settings.behaviour_name / args.env
+    if not args.retrain and install_pinned(pinned, out, settings, args.env):
+        print(f"behaviour policy of {args.env} ({settings.behaviour_name}): installed pinned artifacts from {pinned}")
+    else:
+        train_behaviour(LOCOMOTION[args.env], settings.sac, out, settings.behaviour_name, settings.agent,
+                        args.device or settings.device, settings.agent_source, restart=args.restart)
+
+
+def _pin(args) -> None:
+    from shared.data.pinning import pin_behaviour
+    settings = load_settings(args.scale)
+    name = settings.behaviour_name
+    remake = (f"python -m shared.data behaviour --env {args.env} --scale {args.scale} --retrain && "
+              f"python -m shared.data pin --env {args.env} --scale {args.scale}")
+    entry = pin_behaviour(behaviour_dir(args.root, name, args.env), PINNED_DIR / name / args.env, settings,
+                          args.env, remake)
+    print(json.dumps(entry))
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     torch.set_num_threads(1)
     if args.command == "behaviour":
-        settings = load_settings(args.scale)
-        out = behaviour_dir(args.root, args.scale, args.env)
-        pinned = PINNED_DIR / args.scale / args.env
-        if not args.retrain and install_pinned(pinned, out, settings.sac):
-            print(f"behaviour policy of {args.env} ({args.scale}): installed pinned artifacts from {pinned}")
-        else:
-            train_behaviour(LOCOMOTION[args.env], settings.sac, out, args.scale, device=args.device or settings.device)
+        _behaviour(args)
     elif args.command == "pin":
-        copy_behaviour(behaviour_dir(args.root, args.scale, args.env), PINNED_DIR / args.scale / args.env)
+        _pin(args)
+    elif args.command == "progress":
+        from shared.data.progress import behaviour_progress
+        print(json.dumps(behaviour_progress(load_settings(args.scale), args.root, args.out), indent=1))
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
         generate_dataset(args.name, load_settings(args.scale), args.root)

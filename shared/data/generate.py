@@ -21,6 +21,7 @@ from shared.data.behaviour import load_actor, stochastic_policy
 from shared.data.catalog import generated_env_id, generated_id, parse_locomotion_name
 from shared.data.episodes import Episode, content_hash, flatten, split_transitions
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata, write_dataset
+from shared.data.replay import read_replay
 from shared.data.rollout import collect, uniform_random_policy
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.evaluate import normalized_score
@@ -45,18 +46,16 @@ def select_checkpoints(checkpoints: list[dict], band: tuple[float, float]) -> di
             "expert_score": expert["normalized_score"], "medium_band": list(band)}
 
 
-def read_manifest(directory: Path) -> dict:
+def read_manifest(directory: Path, scale: str) -> dict:
     path = directory / "behaviour.json"
     if not path.exists():
         raise SystemExit(f"no behaviour policy at {path}: run `python -m shared.data behaviour --env "
-                         f"{directory.name} --scale {directory.parent.name}` first")
+                         f"{directory.name} --scale {scale}` first")
     return json.loads(path.read_text())
 
 
 def _replay_episodes(directory: Path, medium_step: int) -> list[Episode]:
-    with np.load(directory / "replay.npz") as replay:
-        arrays = {k: replay[k][:medium_step] for k in replay.files}
-    return split_transitions(**arrays)
+    return split_transitions(**read_replay(directory, medium_step))
 
 
 def generate_dataset(name: str, settings: DataSettings, root: str | Path) -> Path:
@@ -116,9 +115,9 @@ def _medium_expert_level(env: str, level: str, env_id: str, settings: DataSettin
 
 def _behaviour_level(env: str, level: str, env_id: str, settings: DataSettings, root: Path):
     """medium / expert: rollouts of a chosen checkpoint; medium-replay: the replay buffer's prefix."""
-    directory = behaviour_dir(root, settings.scale, env)
-    manifest = read_manifest(directory)
-    selection = select_checkpoints(manifest["checkpoints"], settings.medium_band)
+    directory = behaviour_dir(root, settings.behaviour_name, env)
+    manifest = read_manifest(directory, settings.scale)
+    selection = select_checkpoints(manifest["checkpoints"], settings.medium_band(env))
     details = {"behaviour_seed": manifest["seed"], "behaviour_settings": manifest["settings"],
                "checkpoints": selection}
     if level == "medium-replay":

@@ -10,11 +10,16 @@ DATA_ROOT = config["data_root"]
 DATA_SCALE = config["scale"]
 DATA_ENVS = config["data"]["envs"]
 DATA_GPUS = 1 if str(config["data"].get("device", "cpu")).startswith("cuda") else 0
+# Behaviour policies are named (data/behaviour/<name>/): scales naming the same behaviour share one training.
+BEHAVIOUR = config["data"].get("behaviour") or DATA_SCALE
+# The SAC hyperparameters join the rerun-triggering params only where `agent` is set, so the scales trained with
+# SACConfig's defaults (tiny, quick: their pins) keep the params their outputs were recorded with.
+BEHAVIOUR_PARAMS = {**config["data"]["sac"], **({"agent": config["data"]["agent"]} if "agent" in config["data"] else {})}
 
 
 def _pinned_behaviour(wildcards):
     """Committed artifacts are an input, so re-pinned ones are installed again."""
-    manifest = PINNED_DIR / DATA_SCALE / wildcards.env / "behaviour.json"
+    manifest = PINNED_DIR / BEHAVIOUR / wildcards.env / "behaviour.json"
     return [str(manifest)] if manifest.exists() else []
 
 
@@ -23,9 +28,9 @@ rule data_behaviour:
     input:
         _pinned_behaviour,
     output:
-        f"{DATA_ROOT}/behaviour/{DATA_SCALE}/{{env}}/behaviour.json",
+        f"{DATA_ROOT}/behaviour/{BEHAVIOUR}/{{env}}/behaviour.json",
     params:
-        sac=config["data"]["sac"],
+        sac=BEHAVIOUR_PARAMS,
     wildcard_constraints:
         env="hopper|halfcheetah|walker2d",
     log:

@@ -1,4 +1,6 @@
 """The generated-data recipe end to end on a small hopper dataset, and the loader's errors."""
+import dataclasses
+import json
 import subprocess
 import sys
 
@@ -8,16 +10,19 @@ import pytest
 import torch
 
 from shared.data import dataset_target, load_dataset
-from shared.data.behaviour import install_pinned, train_behaviour
+from shared.data.behaviour import train_behaviour
 from shared.data.catalog import LOCOMOTION
 from shared.data.generate import generate_dataset, select_checkpoints
+from shared.data.pinning import install_pinned
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.rl.sac import SACConfig
 
 LEVELS = ("random", "medium", "expert", "medium-replay", "medium-expert")
+SMALL = SACConfig(hidden=(32, 32), batch_size=32)
 SETTINGS = DataSettings.from_mapping("tiny", {
     "envs": ["hopper"], "medium_band": [0.0, 100.0], "rollout_envs": 3, "seed": 0,
     "sac": {"total_steps": 300, "start_steps": 100, "checkpoint_every": 100, "eval_episodes": 1, "seed": 0},
+    "agent": {"hidden": [32, 32], "batch_size": 32, "source": "a small SAC for tests"},
     "transitions": {"random": 400, "medium": 300, "expert": 300}})
 
 
@@ -25,7 +30,7 @@ SETTINGS = DataSettings.from_mapping("tiny", {
 def root(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, behaviour_dir(root, "tiny", "hopper"), "tiny",
-                    SACConfig(hidden=(32, 32), batch_size=32))
+                    SETTINGS.agent, sac_source=SETTINGS.agent_source)
     for level in LEVELS:
         generate_dataset(f"hopper-{level}", SETTINGS, root)
     return root
@@ -114,7 +119,7 @@ def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path,
 
 
 def test_behaviour_training_is_deterministic(root, tmp_path):
-    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SACConfig(hidden=(32, 32), batch_size=32))
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SMALL)
     first = behaviour_dir(root, "tiny", "hopper")
     assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
     again, before = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
@@ -131,18 +136,21 @@ def test_interrupted_behaviour_training_resumes_to_identical_files(root, tmp_pat
             raise KeyboardInterrupt
         return evaluate(*args, **kwargs)
     monkeypatch.setattr(behaviour, "evaluate_policy", evaluate_then_die)
-    config = SACConfig(hidden=(32, 32), batch_size=32)
     with pytest.raises(KeyboardInterrupt):
-        train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", config)
+        train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SMALL)
     assert (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "behaviour.json").exists()
+    progress = json.loads((tmp_path / "progress.json").read_text())
+    assert [c["step"] for c in progress["checkpoints"]] == [100, 200]
     monkeypatch.setattr(behaviour, "evaluate_policy", evaluate)
-    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", config)
+    with pytest.raises(SystemExit, match="other settings or code"):   # hours of training are not dropped silently
+        train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", dataclasses.replace(SMALL, tau=0.01))
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SMALL)
     first = behaviour_dir(root, "tiny", "hopper")
     assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
     resumed, uninterrupted = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
     assert all(torch.equal(resumed[300][k], uninterrupted[300][k]) for k in uninterrupted[300])
     assert (tmp_path / "metrics.jsonl").read_text().count("\n") == 3
-    assert not (tmp_path / "checkpoint.pt").exists()
+    assert not (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "progress.json").exists()
 
 
 def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
@@ -157,9 +165,20 @@ def test_medium_is_the_first_checkpoint_in_band_else_the_closest():
 def test_pinned_artifacts_are_installed_only_for_matching_settings(root, tmp_path):
     pinned = behaviour_dir(root, "tiny", "hopper")
     other = SETTINGS.sac.__class__(**{**SETTINGS.sac.__dict__, "total_steps": 1000})
-    assert not install_pinned(pinned, tmp_path / "a", other)
-    assert install_pinned(pinned, tmp_path / "b", SETTINGS.sac)
+    assert not install_pinned(pinned, tmp_path / "a", dataclasses.replace(SETTINGS, sac=other), "hopper")
+    faster = dataclasses.replace(SETTINGS, agent=dataclasses.replace(SETTINGS.agent, critic_lr=1e-3))
+    assert not install_pinned(pinned, tmp_path / "a", faster, "hopper")
+    assert not (tmp_path / "a").exists()
+    assert install_pinned(pinned, tmp_path / "b", SETTINGS, "hopper")
     assert (tmp_path / "b" / "behaviour.json").read_bytes() == (pinned / "behaviour.json").read_bytes()
+
+
+def test_manifest_records_the_hyperparameters_and_their_source(root):
+    manifest = json.loads((behaviour_dir(root, "tiny", "hopper") / "behaviour.json").read_text())
+    assert manifest["sac"]["hidden"] == [32, 32] and manifest["sac"]["critic_lr"] == SETTINGS.agent.critic_lr
+    assert manifest["sac_source"] == "a small SAC for tests"
+    assert manifest["steps"] == 300 and manifest["wall_seconds"] > 0 and manifest["hardware"]["logical_cpus"] >= 1
+    assert [c["step"] for c in manifest["checkpoints"]] == [100, 200, 300]
 
 
 def _cli(*args):
@@ -213,3 +232,72 @@ def test_dataset_target_is_the_minari_file(tmp_path):
 def test_cli_help_works():
     result = _cli("--help")
     assert result.returncode == 0 and "generate" in result.stdout
+
+
+def test_compact_replay_restores_every_field_exactly(root):
+    from shared.data.replay import compact, expand, read_replay
+    full = read_replay(behaviour_dir(root, "tiny", "hopper"), 250)
+    packed = compact(full)
+    assert "next_observations" not in packed and len(packed["end_next_observations"]) < 250
+    restored = expand(packed)
+    assert all(np.array_equal(restored[k], full[k]) and restored[k].dtype == full[k].dtype for k in full)
+    broken = {**full, "next_observations": full["next_observations"].copy()}
+    inside = int(np.flatnonzero((full["terminals"] == 0) & (full["timeouts"] == 0))[0])
+    broken["next_observations"][inside] += 1.0
+    with pytest.raises(SystemExit, match="not be faithful"):
+        compact(broken)
+
+
+def test_a_trimmed_pin_makes_the_same_datasets(root, tmp_path):
+    from shared.data.pinning import pin_behaviour
+    target = tmp_path / "pinned" / "tiny" / "hopper"
+    entry = pin_behaviour(behaviour_dir(root, "tiny", "hopper"), target, SETTINGS, "hopper", "remake",
+                          pinned_root=tmp_path / "pinned")
+    medium = _load(root, "medium").metadata["checkpoints"]
+    assert entry["actors"] == sorted({medium["medium_step"], medium["expert_step"]})
+    assert entry["replay_steps"] == medium["medium_step"]
+    assert set(torch.load(target / "policies.pt", weights_only=False)["actors"]) == set(entry["actors"])
+    other = tmp_path / "other"
+    assert install_pinned(target, behaviour_dir(other, "tiny", "hopper"), SETTINGS, "hopper")
+    for level in ("medium", "medium-replay", "expert"):
+        generate_dataset(f"hopper-{level}", SETTINGS, other)
+        assert (load_dataset(f"hopper-{level}", root=other).metadata["content_sha256"]
+                == _load(root, level).metadata["content_sha256"])
+    narrower = dataclasses.replace(SETTINGS, medium_bands={"hopper": (0.0, 50.0)})
+    assert not install_pinned(target, tmp_path / "c", narrower, "hopper")   # cut for another band
+
+
+def test_pinning_over_the_budget_is_refused_and_leaves_nothing(root, tmp_path):
+    from shared.data.pinning import pin_behaviour
+    target = tmp_path / "pinned" / "tiny" / "hopper"
+    with pytest.raises(SystemExit, match="over its budget"):
+        pin_behaviour(behaviour_dir(root, "tiny", "hopper"), target, SETTINGS, "hopper", "remake",
+                      pinned_root=tmp_path / "pinned", budget=1000)
+    assert not any((tmp_path / "pinned").rglob("*.pt"))
+
+
+def test_the_committed_pins_stay_within_the_budget():
+    from shared.data.pinning import PINNED_BUDGET_BYTES, folder_bytes
+    from shared.data.settings import PINNED_DIR
+    assert 0 < folder_bytes(PINNED_DIR) <= PINNED_BUDGET_BYTES
+
+
+def test_per_env_medium_bands_and_agent_source_are_required():
+    mapping = {"envs": ["hopper", "walker2d"], "rollout_envs": 1, "seed": 0,
+               "sac": {"total_steps": 300, "start_steps": 100, "checkpoint_every": 100, "eval_episodes": 1},
+               "transitions": {"random": 1, "medium": 1, "expert": 1}}
+    bands = {"hopper": [36, 52], "walker2d": [54, 70]}
+    settings = DataSettings.from_mapping("x", {**mapping, "medium_band": bands})
+    assert settings.medium_band("walker2d") == (54.0, 70.0) and settings.behaviour_name == "x"
+    with pytest.raises(SystemExit, match="no band for"):
+        DataSettings.from_mapping("x", {**mapping, "medium_band": {"hopper": [36, 52]}})
+    with pytest.raises(SystemExit, match="source"):
+        DataSettings.from_mapping("x", {**mapping, "medium_band": bands, "agent": {"critic_lr": 1e-3}})
+    with pytest.raises(SystemExit, match="unknown agent settings"):
+        DataSettings.from_mapping("x", {**mapping, "medium_band": bands, "agent": {"lr": 1e-3, "source": "s"}})
+
+
+def test_sac_pace_validates_its_budget_in_one_line():
+    result = subprocess.run([sys.executable, "-m", "shared.data.sac_pace", "--env", "hopper", "--steps", "7001"],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1 and "--eval-every" in result.stderr

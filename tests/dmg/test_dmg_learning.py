@@ -15,11 +15,10 @@ import json
 import pytest
 
 from papers.dmg import train
-from shared.data.behaviour import install_pinned
-from shared.data.cli import PINNED_DIR
 from shared.data.generate import generate_dataset
 from shared.data.loading import DEFAULT_ROOT
-from shared.data.settings import behaviour_dir, load_settings
+from shared.data.pinning import install_pinned
+from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
 STEPS, SEEDS, EPISODES = 3000, ["0", "1"], "10"
 # A policy that falls at once scores ~1.8 on Hopper-v5 (D4RL's random reference is 0): the bar for "learned".
@@ -40,7 +39,7 @@ def data_root(tmp_path_factory):
         pytest.skip("no quick-scale hopper behaviour policy (pinned or under data/) to roll out a dataset from")
     settings = load_settings("quick")
     root = tmp_path_factory.mktemp("data")
-    if not install_pinned(source, behaviour_dir(root, "quick", "hopper"), settings.sac):
+    if not install_pinned(source, behaviour_dir(root, "quick", "hopper"), settings, "hopper"):
         pytest.skip(f"{source} was made with other SAC settings than the quick config")
     small = dataclasses.replace(settings, transitions={**settings.transitions, "medium": 15_000})
     generate_dataset("hopper-medium", small, root)
