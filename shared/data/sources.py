@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.data.catalog import d4rl_env_id, d4rl_id, d4rl_url, minari_id, parse_locomotion_name
+from shared.data.checks import check_transitions
 from shared.data.episodes import content_hash, flatten, split_transitions
 from shared.data.minari_io import minari_datasets_path, minari_root, write_dataset
 
@@ -38,6 +39,8 @@ def fetch_minari(name: str, root: str | Path) -> Path:
             reason = (str(err).splitlines() or [type(err).__name__])[0]
             raise SystemExit(f"cannot download Minari dataset {dataset_id!r} ({type(err).__name__}: {reason}); "
                              "without network use --source generated (config data.source=generated)") from None
+    from shared.data.loading import load_dataset
+    load_dataset(name, "minari", root=root)  # shapes against the env and finite values, now rather than mid-training
     return minari_root(root) / dataset_id
 
 
@@ -94,13 +97,14 @@ def fetch_d4rl(name: str, root: str | Path, hdf5: str | Path | None = None) -> P
     if not hdf5.exists():
         raise SystemExit(f"D4RL file {hdf5} does not exist")
     arrays = read_d4rl_hdf5(hdf5)
+    env_id = d4rl_env_id(parsed.family)
+    check_transitions(arrays, env_id, f"D4RL file {hdf5} ({name})")
     episodes = split_transitions(**arrays)
     # Minari keeps one observation sequence per episode: inside an episode the next observation is the
     # following row. Count the transitions of the file that disagree (0 for D4RL's own files).
     inside = ~np.logical_or(arrays["terminals"], arrays["timeouts"])[:-1]
     following = arrays["observations"][1:][inside]
     mismatches = int((arrays["next_observations"][:-1][inside] != following).any(1).sum())
-    env_id = d4rl_env_id(parsed.family)
     provenance = {
         "source": "d4rl", "name": name, "env_id": env_id, "recipe": "D4RL v2 dataset converted to Minari episodes",
         "d4rl_url": url, "hdf5": str(hdf5), "hdf5_sha256": _file_sha256(hdf5),
