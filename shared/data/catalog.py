@@ -26,7 +26,7 @@ LOCOMOTION = {
 
 ANTMAZE_MAZES = ("umaze", "umaze-diverse", "medium-play", "medium-diverse", "large-play", "large-diverse")
 MINARI_MUJOCO_LEVELS = ("simple", "medium", "expert")
-D4RL_V2_URL = "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5"
+D4RL_V2_URL = "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5"
 
 
 @dataclass(frozen=True)

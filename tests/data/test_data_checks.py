@@ -76,3 +76,25 @@ def test_check_transitions_rejects_text_columns():
               "next_observations": np.zeros((2, 11))}
     with pytest.raises(SystemExit, match="actions are not numeric"):
         check_transitions(arrays, "", "x")
+
+
+def test_a_downloaded_d4rl_file_is_pinned_then_enforced(tmp_path, monkeypatch):
+    import shared.data.sources as sources
+    monkeypatch.setattr(sources, "D4RL_PINS", tmp_path / "pins.json")
+
+    def download(url, path):  # stands in for the network: a valid small D4RL file
+        assert url.startswith("https://")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _d4rl_file(path)
+    monkeypatch.setattr(sources, "_download", download)
+    fetch_d4rl("hopper-medium", tmp_path / "root")
+    pins = __import__("json").loads((tmp_path / "pins.json").read_text())
+    cached = tmp_path / "root" / "d4rl_hdf5" / "hopper_medium-v2.hdf5"
+    assert pins == {"hopper_medium-v2.hdf5": sources._file_sha256(cached)}
+    fetch_d4rl("hopper-medium", tmp_path / "root")  # the cached copy still matches
+    with h5py.File(cached, "a") as f:
+        f["rewards"][0] += 1.0
+    with pytest.raises(SystemExit, match="differs from the pinned"):
+        fetch_d4rl("hopper-medium", tmp_path / "root")
+    with pytest.raises(SystemExit, match="differs from the pinned"):  # a local file claiming to be that file
+        fetch_d4rl("hopper-medium", tmp_path / "other", hdf5=cached)

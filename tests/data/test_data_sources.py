@@ -55,7 +55,7 @@ def test_d4rl_next_observation_disagreements_are_counted(tmp_path):
 
 def test_d4rl_url_follows_the_d4rl_file_names():
     assert d4rl_url("halfcheetah-medium-replay") == \
-        "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/halfcheetah_medium_replay-v2.hdf5"
+        "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/halfcheetah_medium_replay-v2.hdf5"
 
 
 def test_d4rl_file_without_a_required_key_is_named(tmp_path):
