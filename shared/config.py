@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import copy
 import difflib
+import functools
 import json
 import operator
 from pathlib import Path
@@ -36,16 +37,23 @@ def _relative(path: Path) -> str:
 
 
 def load_yaml(path: Path):
-    """The parsed file; a syntax error is a ConfigError naming the file and line."""
+    """The parsed file (a fresh copy); a syntax error is a ConfigError naming the file and line."""
     try:
-        return yaml.safe_load(Path(path).read_text())
+        return copy.deepcopy(_parsed(str(path), Path(path).stat().st_mtime_ns))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ConfigError(f"{_relative(path)}{where}: invalid YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{_relative(path)}: not a text file (not UTF-8)") from None
     except OSError as err:
         raise ConfigError(f"cannot read {_relative(path)}: {err.strerror}") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int):
+    return yaml.safe_load(Path(path).read_text())
 
 
 def available_papers() -> list[str]:
@@ -151,7 +159,7 @@ def _did_you_mean(word, allowed) -> str:
 def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(k for k in error.instance if k not in allowed)
+        unknown = sorted((k for k in error.instance if k not in allowed), key=str)
         return (f"unknown key '{unknown[0]}' (allowed: {', '.join(allowed)})" + _did_you_mean(unknown[0], allowed)
                 if unknown else error.message)
     if error.validator == "enum":
@@ -167,8 +175,19 @@ def _message(error: jsonschema.ValidationError) -> str:
     return error.message.replace("\n", " ")
 
 
+def _check_keys(instance, path: list, origin: str) -> None:
+    """Every mapping key is text (YAML allows `0:` or `null:` as keys; no setting is named so)."""
+    items = instance.items() if isinstance(instance, dict) else enumerate(instance) if isinstance(instance, list) else ()
+    for key, value in items:
+        if isinstance(instance, dict) and not isinstance(key, str):
+            where = ".".join(map(str, path)) or "<top level>"
+            raise ConfigError(f"config error at '{where}'{origin}: key {key!r} is not a name")
+        _check_keys(value, path + [key], origin)
+
+
 def validate(instance, schema: dict, prefix: str = "", source: str = "") -> None:
     """ConfigError with one line for the most relevant violation of `schema` by `instance`."""
+    _check_keys(instance, [prefix] if prefix else [], origin=f" [{source}]" if source else "")
     error = jsonschema.exceptions.best_match(Validator(schema).iter_errors(instance))
     if error is None:
         return

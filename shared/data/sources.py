@@ -104,10 +104,16 @@ def read_d4rl_hdf5(path: Path) -> dict[str, np.ndarray]:
             arrays = {k: f[k][()] for k in D4RL_KEYS}
     except OSError as err:
         raise SystemExit(f"{path} is not a readable HDF5 file ({err})") from None
+    dims = {k: 2 if k in ("observations", "next_observations", "actions") else 1 for k in D4RL_KEYS}
+    wrong = [f"{k} {arrays[k].shape}" for k in D4RL_KEYS if arrays[k].ndim != dims[k]]
+    if wrong:
+        raise SystemExit(f"{path} is not a D4RL v2 dataset: expected [N] flags and rewards, [N, d] observations "
+                         f"and actions; got {', '.join(wrong)}")
     n = len(arrays["rewards"])
     bad = [k for k, v in arrays.items() if len(v) != n]
-    if bad:
-        raise SystemExit(f"{path} is not a D4RL v2 dataset: {bad} have lengths other than rewards' {n}")
+    if bad or n == 0:
+        raise SystemExit(f"{path} is not a D4RL v2 dataset: {bad or 'rewards'} have lengths other than rewards' "
+                         f"{n} (or no transitions)")
     return arrays
 
 
