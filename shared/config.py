@@ -151,6 +151,11 @@ def _relations(validator, relations, instance, schema):
 Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-relations": _relations})
 
 
+def _name(key) -> str:
+    """A key as the message shows it: itself, or its repr when it holds line breaks or control characters."""
+    return str(key) if str(key).isprintable() else repr(key)
+
+
 def _did_you_mean(word, allowed) -> str:
     close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -160,8 +165,9 @@ def _message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted((k for k in error.instance if k not in allowed), key=str)
-        return (f"unknown key '{unknown[0]}' (allowed: {', '.join(allowed)})" + _did_you_mean(unknown[0], allowed)
-                if unknown else error.message)
+        if not unknown:
+            return error.message
+        return f"unknown key '{_name(unknown[0])}' (allowed: {', '.join(allowed)})" + _did_you_mean(unknown[0], allowed)
     if error.validator == "enum":
         allowed = error.validator_value
         return (f"{error.instance!r} is not allowed (allowed: {', '.join(map(str, allowed))})"
@@ -177,12 +183,13 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 def _check_keys(instance, path: list, origin: str) -> None:
     """Every mapping key is text (YAML allows `0:` or `null:` as keys; no setting is named so)."""
-    items = instance.items() if isinstance(instance, dict) else enumerate(instance) if isinstance(instance, list) else ()
+    items = instance.items() if isinstance(instance, dict) else enumerate(instance) if isinstance(instance, list) \
+        else ()
     for key, value in items:
         if isinstance(instance, dict) and not isinstance(key, str):
-            where = ".".join(map(str, path)) or "<top level>"
+            where = ".".join(map(_name, path)) or "<top level>"
             raise ConfigError(f"config error at '{where}'{origin}: key {key!r} is not a name")
-        _check_keys(value, path + [key], origin)
+        _check_keys(value, [*path, key], origin)
 
 
 def validate(instance, schema: dict, prefix: str = "", source: str = "") -> None:
@@ -191,7 +198,7 @@ def validate(instance, schema: dict, prefix: str = "", source: str = "") -> None
     error = jsonschema.exceptions.best_match(Validator(schema).iter_errors(instance))
     if error is None:
         return
-    where = ".".join([prefix] * bool(prefix) + [str(p) for p in error.absolute_path]) or "<top level>"
+    where = ".".join([prefix] * bool(prefix) + [_name(p) for p in error.absolute_path]) or "<top level>"
     origin = f" [{source}]" if source else ""
     raise ConfigError(f"config error at '{where}'{origin}: {_message(error)}")
 

@@ -67,7 +67,8 @@ def test_bad_config_is_one_line_naming_the_key(overrides, fragments):
 
 def test_command_line_text_is_coerced_and_merged_key_by_key():
     # Snakemake hands nested --config values over as text: dmg={steps: 500, eval: {...}} -> {'steps': '500', ...}
-    resolved = resolve(merge(GOOD, {"dmg": {"steps": "500", "seeds": ["3", "4"], "eval": {"antmaze": {"every": "250"}}}}))
+    text = {"dmg": {"steps": "500", "seeds": ["3", "4"], "eval": {"antmaze": {"every": "250"}}}}
+    resolved = resolve(merge(GOOD, text))
     dmg = resolved["dmg"]
     assert dmg["steps"] == 500 and dmg["seeds"] == [3, 4]
     assert dmg["eval"]["antmaze"] == {"every": 250, "episodes": 10}  # the file's episodes kept
