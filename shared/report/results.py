@@ -13,6 +13,7 @@ import pandas as pd
 from shared.report import stats
 
 OURS_COLUMNS = ("artifact", "setting", "method", "seed", "value", "diverged", "data", "scale")
+OPTIONAL_COLUMNS = ("machine",)  # text columns a writer may add after OURS_COLUMNS (the machine a run ran on)
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,11 @@ class CellStats:
 def read_ours(path: Path) -> pd.DataFrame:
     """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet).
 
-    Strict, because every number of the diff comes from here: the header names exactly OURS_COLUMNS, every row
-    has that many fields, seed is a non-negative integer, diverged is true/false, value is a finite number unless
-    the row says diverged, (artifact, setting, method, seed) is unique and the file ends with a newline (one
-    that does not was cut off). Anything else is SystemExit with one line naming the file and line."""
+    Strict, because every number of the diff comes from here: the header names OURS_COLUMNS (and maybe some of
+    OPTIONAL_COLUMNS), every row has that many fields, seed is a non-negative integer, diverged is true/false,
+    value is a finite number unless the row says diverged, (artifact, setting, method, seed) is unique and the
+    file ends with a newline (one that does not was cut off). Anything else is SystemExit with one line naming
+    the file and line."""
     path = Path(path)
     if not path.exists():
         dtypes = {"seed": int, "value": float, "diverged": bool}
@@ -85,9 +87,10 @@ def read_ours(path: Path) -> pd.DataFrame:
     missing = [column for column in OURS_COLUMNS if column not in header]
     if missing:
         raise SystemExit(f"{path}: missing columns {missing} (expected {list(OURS_COLUMNS)})")
-    if len(header) != len(OURS_COLUMNS):
-        extra = [column for column in header if column not in OURS_COLUMNS] or header
-        raise SystemExit(f"{path}: unexpected columns {extra} (expected exactly {list(OURS_COLUMNS)})")
+    extra = [column for column in header if column not in OURS_COLUMNS + OPTIONAL_COLUMNS]
+    if extra or len(set(header)) != len(header):
+        raise SystemExit(f"{path}: unexpected or repeated columns {extra or header} (expected {list(OURS_COLUMNS)}"
+                         f" and optionally {list(OPTIONAL_COLUMNS)})")
     records, seen = [], {}
     for number, fields in enumerate(rows, start=2):
         if len(fields) != len(header):
@@ -99,7 +102,7 @@ def read_ours(path: Path) -> pd.DataFrame:
                              f"{seen[key]}")
         seen[key] = number
         records.append(record)
-    df = pd.DataFrame(records, columns=list(OURS_COLUMNS))
+    df = pd.DataFrame(records, columns=list(OURS_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in header])
     return df.astype({"seed": int, "value": float, "diverged": bool})
 
 
@@ -126,7 +129,7 @@ def _parse_row(row: dict, path: str, number: int) -> dict:
     elif value is None or not math.isfinite(value):
         raise SystemExit(f"{path}: column value must be a finite number unless the row says diverged "
                          f"(line {number}: {row['value']!r})")
-    labels = {column: row[column] or None for column in ("data", "scale")}  # empty: not recorded
+    labels = {column: row[column] or None for column in ("data", "scale", *OPTIONAL_COLUMNS) if column in row}
     return {**row, **labels, "seed": seed, "value": value, "diverged": diverged}
 
 

@@ -26,7 +26,8 @@ def _rows(*specs) -> str:
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text CSV file"),
     (b"artifact\x00,seed\n", "not a text CSV file (holds NUL bytes)"),
     (HEADER.replace("seed", "sead"), "missing columns ['seed']"),
-    (HEADER.replace("\n", ",extra\n"), "unexpected columns ['extra']"),
+    (HEADER.replace("\n", ",extra\n"), "unexpected or repeated columns ['extra']"),
+    (HEADER.replace("\n", ",seed\n"), "unexpected or repeated columns"),
     (_rows((-1, 1.0, False)), "column seed must hold integers >= 0"),
     (_rows((0, 1.0, "maybe")), "column diverged must be True or False"),
     (_rows((0, 1.0, False)).replace("table1,", ",", 1), "column artifact must not be empty"),
@@ -46,6 +47,13 @@ def test_a_diverged_row_may_hold_anything_and_counts_as_nan(tmp_path):
     df = read_ours(path)
     assert df["seed"].tolist() == [0, 1, 2, 3] and df["diverged"].tolist() == [False, True, True, True]
     assert df["value"].iloc[0] == 1.5 and all(math.isnan(v) for v in df["value"].iloc[1:])
+
+
+def test_an_optional_machine_column_is_kept(tmp_path):
+    (tmp_path / "ours.csv").write_text(_rows((0, 1.0, False), (1, 2.0, False)).replace("scale\n", "scale,machine\n")
+                                       .replace("tiny\n", "tiny,x86\n", 1).replace("tiny\n", "tiny,\n"))
+    df = read_ours(tmp_path / "ours.csv")
+    assert df["machine"].tolist()[0] == "x86" and df["machine"].isna().tolist() == [False, True]
 
 
 def test_header_only_is_nothing_run(tmp_path):
