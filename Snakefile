@@ -13,6 +13,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 # Jobs' `python` is the interpreter running Snakemake (the project's venv), whatever PATH says.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# ... and imports `shared` and `papers` from this checkout, also with --directory elsewhere (not from wherever an
+# editable install points).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))
 
 # config/config.yaml is read here rather than by `configfile:` so that a YAML error names its file and line;
 # `config` holds --configfile/--config, merged over it. Everything is validated before the DAG is built.
