@@ -1,11 +1,12 @@
 # The two commands of the README, each setting up .venv/ on a fresh machine first.
 #   make reproduce   regenerate every table, figure and diff at the default (quick) scale
 #   make test        run the test suite
+#   make docker-test build the image with podman on a local Debian base and run its test stage (opt-in; root)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: reproduce test report dag clean-results
+.PHONY: reproduce test report dag clean-results docker-test lock-cuda
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +23,9 @@ test: $(VENV)/.installed
 
 dag: $(VENV)/.installed
 	$(BIN)/snakemake -n --cores all
+
+docker-test:
+	docker/test.sh
+
+lock-cuda:
+	docker/lock-cuda.sh
