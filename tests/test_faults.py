@@ -1,24 +1,13 @@
 """Faults: every DMG seed diverges (an exploding setting), and the tiny pipeline still reaches the report, the
 cells marked diverged and every figure drawn (an "all seeds diverged" panel where nothing finite is left)."""
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from pipeline_run import run_pipeline
 
 
 @pytest.fixture(scope="module")
 def diverged_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("diverged")
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--snakefile", str(REPO / "Snakefile"),
-         "--directory", str(workdir), "--configfile", str(REPO / "tests" / "tiny_diverged.yaml")],
-        capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return workdir / "results"
+    return run_pipeline(tmp_path_factory.mktemp("diverged"), "tiny_diverged.yaml", timeout=900) / "results"
 
 
 @pytest.mark.slow
