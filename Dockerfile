@@ -16,9 +16,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PYOPENGL_PLATFORM=egl \
     OMP_NUM_THREADS=1 \
     NVIDIA_VISIBLE_DEVICES=all \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
-    HOME=/tmp \
-    MPLCONFIGDIR=/tmp/matplotlib
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 
 # Python 3.11; headless MuJoCo rendering: EGL (the NVIDIA driver's with --gpus, else Mesa's software one) and
 # OSMesa as the fallback (MUJOCO_GL=osmesa PYOPENGL_PLATFORM=osmesa).
