@@ -32,7 +32,7 @@ def test_resolve_fills_paper_settings_for_the_scale():
     assert resolved["data"]["source"] == "generated" and resolved["data"]["rollout_envs"] == 10
 
 
-@pytest.mark.parametrize("name", ["data", "dmg", "oo_lmdp"])
+@pytest.mark.parametrize("name", sorted(p.stem for p in cfg.PAPER_CONFIGS.glob("*.yaml")))
 @pytest.mark.parametrize("scale", ["tiny", "quick", "paper"])
 def test_every_committed_scale_is_valid(name, scale):
     assert settings(name, scale)
