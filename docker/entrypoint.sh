@@ -7,6 +7,9 @@ if [ ! -O "${HOME:-/}" ] || [ ! -w "${HOME:-/}" ]; then
     HOME=$(mktemp -d /tmp/home.XXXXXX)
     export HOME
 fi
+# ... and a user name, which Snakemake asks for (a uid without a passwd entry has none).
+USER=${USER:-$(id -un 2>/dev/null || echo "uid$(id -u)")}
+export USER
 for dir in /work/results /work/data; do
     mkdir -p "$dir" 2>/dev/null
     if [ ! -w "$dir" ]; then
