@@ -7,19 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from pipeline_run import run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("pipeline")
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--snakefile", str(REPO / "Snakefile"),
-         "--directory", str(workdir), "--configfile", str(REPO / "tests" / "tiny.yaml")],
-        capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return workdir
+    return run_pipeline(tmp_path_factory.mktemp("pipeline"), "tiny.yaml")
 
 
 def test_dry_run_lists_dataset_train_eval_table_and_diff_jobs():

@@ -2,6 +2,8 @@
 # measured-regret-vs-proof-quantity figure. Included by the root Snakefile, which provides config["oo_lmdp"]
 # (the active scale of config/papers/oo_lmdp.yaml) and config["scale"]. One job per experiment (sweep):
 #   snakemake --cores all oo_lmdp_all --config scale=paper
+import json
+
 OO_LMDP = config["oo_lmdp"]
 OO_LMDP_SCALE = config["scale"]
 OO_LMDP_RESULTS = "results/oo_lmdp"
@@ -13,13 +15,20 @@ for _experiment, _spec in OO_LMDP["experiments"].items():
 OO_LMDP_TABLES = ("final.csv", "summary.csv", "curves.csv", "cells.csv", "timing.json")
 
 
+def oo_lmdp_settings(wildcards):
+    """The resolved settings one experiment uses (the model and its own spec), as JSON for --settings: a change
+    re-runs exactly that experiment, and --config overrides reach it."""
+    model = {key: value for key, value in OO_LMDP.items() if key != "experiments"}
+    return json.dumps({**model, "experiments": {wildcards.experiment: OO_LMDP["experiments"][wildcards.experiment]}})
+
+
 rule oo_lmdp_experiment:
     """All runs x sweep points x methods of one experiment in one process (numpy, one core)."""
     output:
         [f"{OO_LMDP_RESULTS}/{{experiment}}/{name}" for name in OO_LMDP_TABLES],
         arrays=f"{OO_LMDP_RESULTS}/runs/{{experiment}}.npz",
     params:
-        spec=lambda wildcards: OO_LMDP["experiments"][wildcards.experiment],  # a settings change re-runs the job
+        settings=oo_lmdp_settings,
         scale=OO_LMDP_SCALE,
     wildcard_constraints:
         experiment="|".join(OO_LMDP_EXPERIMENTS),
@@ -28,7 +37,7 @@ rule oo_lmdp_experiment:
     threads: 1
     shell:
         "python -m papers.oo_lmdp.run_figure --experiment {wildcards.experiment} --scale {params.scale}"
-        " --out {OO_LMDP_RESULTS}/{wildcards.experiment} --runs-dir {OO_LMDP_RESULTS}/runs 2> {log}"
+        " --settings {params.settings:q} --out {OO_LMDP_RESULTS}/{wildcards.experiment} --runs-dir {OO_LMDP_RESULTS}/runs 2> {log}"
 
 
 rule oo_lmdp_figure:

@@ -6,11 +6,14 @@ import json
 
 import torch
 
+from shared.config import json_mapping
 from shared.data.behaviour import copy_behaviour, install_pinned, train_behaviour
 from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
 SCALES = ("tiny", "quick", "paper")
+SETTINGS_HELP = ("the settings as JSON, over the scale's config/papers/data.yaml (the pipeline passes its resolved "
+                 "values, so --config overrides reach the job)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data", help="data root (default: data)")
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
+    p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
     p.add_argument("--retrain", action="store_true",
                    help="train even when pinned artifacts for these settings exist (shared/data/pinned/)")
 
@@ -34,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data")
+    p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
 
     p = sub.add_parser("fetch", help="download (minari) or download/convert (d4rl) one dataset")
     p.add_argument("name", help="short name (hopper-medium, antmaze-umaze) or a Minari id")
@@ -52,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     torch.set_num_threads(1)
     if args.command == "behaviour":
-        settings = load_settings(args.scale)
+        settings = load_settings(args.scale, args.settings)
         out = behaviour_dir(args.root, args.scale, args.env)
         pinned = PINNED_DIR / args.scale / args.env
         if not args.retrain and install_pinned(pinned, out, settings.sac):
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         copy_behaviour(behaviour_dir(args.root, args.scale, args.env), PINNED_DIR / args.scale / args.env)
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
-        generate_dataset(args.name, load_settings(args.scale), args.root)
+        generate_dataset(args.name, load_settings(args.scale, args.settings), args.root)
     elif args.command == "fetch":
         from shared.data.sources import fetch
         fetch(args.name, args.source, args.root, hdf5=args.hdf5)

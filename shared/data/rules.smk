@@ -1,6 +1,8 @@
 # Generated datasets (D4RL recipe on Gymnasium MuJoCo v5). Included by the root Snakefile, which provides
 # config["data"] (the active scale's mapping of config/papers/data.yaml + data.source/root), config["scale"]
 # and config["data_root"]. Paper rules depend on a dataset through shared.data.dataset_target(name, source, root).
+import json
+
 from shared.data import dataset_target
 from shared.data.catalog import GENERATED_ID_PATTERN, LOCOMOTION_LEVELS
 from shared.data.loading import minari_file
@@ -9,6 +11,10 @@ from shared.data.settings import PINNED_DIR
 DATA_ROOT = config["data_root"]
 DATA_SCALE = config["scale"]
 DATA_ENVS = config["data"]["envs"]
+# Each job gets the resolved settings it uses (so --config overrides reach it, and a change re-runs exactly it).
+DATA_BEHAVIOUR_SETTINGS = json.dumps({key: config["data"][key] for key in ("sac", "device") if key in config["data"]})
+DATA_DATASET_SETTINGS = json.dumps({key: config["data"][key] for key in ("medium_band", "transitions", "rollout_envs",
+                                                                         "seed")})
 DATA_GPUS = 1 if str(config["data"].get("device", "cpu")).startswith("cuda") else 0
 
 
@@ -25,7 +31,7 @@ rule data_behaviour:
     output:
         f"{DATA_ROOT}/behaviour/{DATA_SCALE}/{{env}}/behaviour.json",
     params:
-        sac=config["data"]["sac"],
+        settings=DATA_BEHAVIOUR_SETTINGS,
     wildcard_constraints:
         env="hopper|halfcheetah|walker2d",
     log:
@@ -34,7 +40,8 @@ rule data_behaviour:
     resources:
         gpu=DATA_GPUS,
     shell:
-        "python -m shared.data behaviour --env {wildcards.env} --scale {DATA_SCALE} --root {DATA_ROOT} 2> {log}"
+        "python -m shared.data behaviour --env {wildcards.env} --scale {DATA_SCALE} --root {DATA_ROOT} "
+        "--settings {params.settings:q} 2> {log}"
 
 
 def _dataset_inputs(wildcards):
@@ -52,10 +59,7 @@ rule data_dataset:
     output:
         minari_file(DATA_ROOT, GENERATED_ID_PATTERN),
     params:
-        band=config["data"]["medium_band"],
-        transitions=config["data"]["transitions"],
-        rollout_envs=config["data"]["rollout_envs"],
-        seed=config["data"]["seed"],
+        settings=DATA_DATASET_SETTINGS,
     wildcard_constraints:
         env="hopper|halfcheetah|walker2d",
         level="|".join(LOCOMOTION_LEVELS),
@@ -64,7 +68,7 @@ rule data_dataset:
     threads: 1
     shell:
         "python -m shared.data generate {wildcards.env}-{wildcards.level} --scale {DATA_SCALE} "
-        "--root {DATA_ROOT} 2> {log}"
+        "--root {DATA_ROOT} --settings {params.settings:q} 2> {log}"
 
 
 rule data_all:
