@@ -17,6 +17,11 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 # editable install points).
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))
 
+
+envvars:
+    "PATH",
+    "PYTHONPATH",
+
 # config/config.yaml is read here rather than by `configfile:` so that a YAML error names its file and line;
 # `config` holds --configfile/--config, merged over it. Everything is validated before the DAG is built.
 try:
@@ -24,7 +29,12 @@ try:
 except ConfigError as err:
     sys.exit(str(err))
 
+# Every job in the project image (Dockerfile) under --software-deployment-method apptainer (README, "GPU machines,
+# containers and clusters"); ignored by a plain run, which uses the venv.
+container: config["container"]
+
 REPO = Path(workflow.basedir)
+RESULTS = config["results"]  # results/ at the quick scale, results/<scale>/ at the others (shared/config.py)
 PAPERS = [p for p in config["papers"] if (REPO / "papers" / p / "rules.smk").exists()]
 os.environ.setdefault("MINARI_DATASETS_PATH", str(Path(config["data_root"]).resolve() / "minari"))
 

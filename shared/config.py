@@ -237,9 +237,18 @@ def settings(name: str, scale: str, overrides: dict | None = None) -> dict:
     return mapping
 
 
+DEFAULT_SCALE = "quick"
+
+
+def results_root(scale: str) -> str:
+    """Where a scale's outputs go: results/ for the default scale (the committed results and the READMEs' links),
+    results/<scale>/ for every other, so switching scale reruns instead of finding the other scale's files."""
+    return "results" if scale == DEFAULT_SCALE else f"results/{scale}"
+
+
 def resolve(config: dict) -> dict:
     """`config` (config/config.yaml merged with the command line's) validated, with config[<paper>] = that
-    paper's settings for the active scale and config["data"] the data settings, each validated by its schema."""
+    paper's settings for the active scale and config["data"] the data settings, each validated by its schema; config["results"] the scale's output root."""
     schema = top_level_schema()
     config = coerce(config, schema)
     validate(config, schema)
@@ -247,6 +256,7 @@ def resolve(config: dict) -> dict:
     scale = resolved["scale"]
     resolved["data"] = settings("data", scale, resolved["data"])
     resolved["data_root"] = resolved["data"]["root"]
+    resolved["results"] = results_root(scale)
     resolved["model"] = settings("model", scale, resolved.get("model") or {})  # dynamics models of COMBO, DROMO
     for paper in resolved["papers"]:
         resolved[paper] = settings(paper, scale, resolved.get(paper) or {})
