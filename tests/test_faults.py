@@ -7,7 +7,7 @@ from pipeline_run import run_pipeline
 
 @pytest.fixture(scope="module")
 def diverged_run(tmp_path_factory):
-    return run_pipeline(tmp_path_factory.mktemp("diverged"), "tiny_diverged.yaml", timeout=900) / "results"
+    return run_pipeline(tmp_path_factory.mktemp("diverged"), "tiny_diverged.yaml", timeout=900)
 
 
 @pytest.mark.slow
