@@ -2,11 +2,12 @@
 #   make reproduce   regenerate every table, figure and diff at the default (quick) scale
 #   make test        run the test suite
 #   make gpu-check   CPU vs CUDA agreement, the engine benchmark on CUDA, a timed DMG slice (< 8 min, one GPU)
+#   make docker-test build the image with podman on a local Debian base and run its test stage (opt-in; root)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: reproduce test report dag clean-results gpu-check
+.PHONY: reproduce test report dag clean-results gpu-check docker-test lock-cuda
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +27,9 @@ dag: $(VENV)/.installed
 
 gpu-check: $(VENV)/.installed
 	$(BIN)/python -m shared.gpu_check --out results/bench/gpu_check.json
+
+docker-test:
+	docker/test.sh
+
+lock-cuda:
+	docker/lock-cuda.sh

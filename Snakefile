@@ -6,22 +6,35 @@ import os
 import sys
 from pathlib import Path
 
-from shared.config import ConfigError, resolve
+from shared.config import ConfigError, load_config
 
 # One intra-op thread per job: parallelism comes from Snakemake jobs and from seeds vectorised in one process.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 # Jobs' `python` is the interpreter running Snakemake (the project's venv), whatever PATH says.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# ... and imports `shared` and `papers` from this checkout, also with --directory elsewhere (not from wherever an
+# editable install points).
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))
 
-configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
+envvars:
+    "PATH",
+    "PYTHONPATH",
+
+# config/config.yaml is read here rather than by `configfile:` so that a YAML error names its file and line;
+# `config` holds --configfile/--config, merged over it. Everything is validated before the DAG is built.
 try:
-    config.update(resolve(config))
+    config.update(load_config(config))
 except ConfigError as err:
-    raise SystemExit(str(err))
+    sys.exit(str(err))
+
+# Every job in the project image (Dockerfile) under --software-deployment-method apptainer (README, "GPU machines,
+# containers and clusters"); ignored by a plain run, which uses the venv.
+container: config["container"]
 
 REPO = Path(workflow.basedir)
+RESULTS = config["results"]  # results/ at the quick scale, results/<scale>/ at the others (shared/config.py)
 PAPERS = [p for p in config["papers"] if (REPO / "papers" / p / "rules.smk").exists()]
 os.environ.setdefault("MINARI_DATASETS_PATH", str(Path(config["data_root"]).resolve() / "minari"))
 

@@ -16,7 +16,32 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
+
+# What checkpoints and policy files may hold besides tensors and Python containers: numpy arrays and scalars
+# (replay buffers, environment states). torch.load(weights_only=True) with exactly these allowed never runs code
+# from a file, unlike unrestricted unpickling.
+NUMPY_SAFE_GLOBALS = [np.ndarray, np.dtype, np._core.multiarray._reconstruct, np._core.multiarray.scalar,
+                      *(getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith("DType"))]
+
+
+def load_torch(path: str | os.PathLike, map_location="cpu"):
+    """torch.load of our own checkpoint/policy files, restricted to tensors, containers and numpy arrays."""
+    with torch.serialization.safe_globals(NUMPY_SAFE_GLOBALS):
+        return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def check_writable(directory: Path) -> None:
+    """SystemExit with one line when `directory` cannot be created or written (before any work is done)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".writable-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise SystemExit(f"run directory {directory} is not writable ({err.strerror or err}); choose another --out "
+                         "or fix its permissions (in a container: run with --user \"$(id -u):$(id -g)\")") from None
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -63,7 +88,7 @@ class Run:
 
     def __init__(self, directory: str | os.PathLike, seeds: Sequence[int]):
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
+        check_writable(self.dir)
         self.seeds = [int(s) for s in seeds]
         self.metrics_path = self.dir / "metrics.jsonl"
         self.checkpoint_path = self.dir / "checkpoint.pt"
@@ -103,7 +128,7 @@ class Run:
         rewrites exactly the lines an uninterrupted run would have written."""
         if not self.checkpoint_path.exists():
             return None
-        payload = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
+        payload = load_torch(self.checkpoint_path)
         step = payload["step"]
         self.diverged = {int(k): v for k, v in payload["diverged"].items()}
         kept = [m for m in self.metrics() if m["step"] <= step]

@@ -307,5 +307,5 @@ def theory_claim(results, paper: str, name: str, statement: str, printed: list[s
 
     outcome = judge_checks(results.dir / "theory" / "checks.csv", printed, corrected)
     if outcome is None:
-        return Claim.not_run(name, statement, f"results/{paper}/theory/checks.csv missing (rule {paper}_theory)")
+        return Claim.not_run(name, statement, f"{results.dir}/theory/checks.csv missing (rule {paper}_theory)")
     return Claim.check(name, statement, *outcome)

@@ -6,7 +6,7 @@
 from papers.combo import settings as combo_settings
 
 COMBO = config["combo"]
-COMBO_RESULTS = "results/combo"
+COMBO_RESULTS = f"{RESULTS}/combo"
 COMBO_RUNS = f"{COMBO_RESULTS}/runs"
 COMBO_FINALS = [f"{COMBO_RUNS}/{d}/{v}/final.json" for d, v, _ in combo_settings.run_list(COMBO)]
 

@@ -1,7 +1,7 @@
 """From config/papers/combo.yaml to training runs: per-dataset settings (notes.md Sec. 3.2 / 3.3), the candidates of
 the selection-rule Tables 4-7, the D4RL runs and Table 8.
 
-A run lives at results/combo/runs/<dataset>/<variant>/, the variant naming the algorithm and the four factors the
+A run lives at <results>/combo/runs/ (<results>: config["results"], the scale's output root)<dataset>/<variant>/, the variant naming the algorithm and the four factors the
 tables vary, e.g. combo_beta5_muuniform_rhomodel_f0.5. A (dataset, variant) is one run however many tables use it:
 each of Tables 4-7 varies one factor around the dataset's per-dataset setting, so the setting itself is shared.
 """
@@ -92,7 +92,7 @@ def run_seeds(cfg: dict, dataset: str, variant: str) -> list[int]:
 
 def train_args(cfg: dict, config: dict, dataset: str, variant: str) -> str:
     """The command-line arguments of papers.combo.train for one run (Snakemake's params)."""
-    algo, fields = run_config(cfg, dataset, variant, pipeline.model_dir(dataset, "{seed}"))
+    algo, fields = run_config(cfg, dataset, variant, pipeline.model_dir(config, dataset, "{seed}"))
     return pipeline.train_args(config, algo, dataset, run_seeds(cfg, dataset, variant), cfg, fields)
 
 

@@ -3,7 +3,7 @@
 #   instances: random instances per cell, seed: base seed.
 #   snakemake --cores 1 combo_theory
 COMBO_THEORY = config.get("combo", {}).get("theory", {})
-COMBO_THEORY_OUT = "results/combo/theory"
+COMBO_THEORY_OUT = f"{COMBO_RESULTS}/theory"
 COMBO_THEORY_OUTPUTS = [f"{COMBO_THEORY_OUT}/{name}" for name in (
     "checks.csv", "summary.md", "lemma_a1.csv", "eq4_fixed_point.csv", "lower_bound.csv", "less_conservative.csv",
     "lemma_a2.csv", "lemma_a1.png", "lower_bound.png")]
@@ -14,7 +14,7 @@ rule combo_theory_checks:
     output:
         COMBO_THEORY_OUTPUTS,
     params:
-        out=COMBO_THEORY_OUT,
+        out=lambda wc, output: os.path.dirname(output[0]),
         instances=COMBO_THEORY.get("instances", 20),
         seed=COMBO_THEORY.get("seed", 0),
     log:

@@ -222,7 +222,7 @@ def _theory_claim(results, name: str, statement: str, table: str, judge) -> Clai
     """A claim over results/dmg/theory/<table>.csv: `judge(df)` gives (holds or a verdict, evidence)."""
     path = results.dir / "theory" / f"{table}.csv"
     if not path.is_file():
-        return Claim.not_run(name, statement, "results/dmg/theory not made (rule dmg_theory)")
+        return Claim.not_run(name, statement, f"{path.parent} not made (rule dmg_theory)")
     outcome, evidence = judge(pd.read_csv(path))
     return Claim(name, statement, outcome, evidence) if isinstance(outcome, str) else \
         Claim.check(name, statement, outcome, evidence)

@@ -5,7 +5,7 @@
 from papers.dromo import settings as dromo_settings
 
 DROMO = config["dromo"]
-DROMO_RESULTS = "results/dromo"
+DROMO_RESULTS = f"{RESULTS}/dromo"
 DROMO_RUNS = f"{DROMO_RESULTS}/runs"
 DROMO_FINALS = [f"{DROMO_RUNS}/{d}/{a}/final.json" for d, a in dromo_settings.run_list(DROMO)]
 

@@ -26,5 +26,5 @@ def run_config(cfg: dict, dataset: str, algo: str, model_dir: str) -> dict:
 
 def train_args(cfg: dict, config: dict, dataset: str, algo: str) -> str:
     """The command-line arguments of papers.dromo.train for one run (Snakemake's params)."""
-    fields = run_config(cfg, dataset, algo, pipeline.model_dir(dataset, "{seed}"))
+    fields = run_config(cfg, dataset, algo, pipeline.model_dir(config, dataset, "{seed}"))
     return pipeline.train_args(config, algo, dataset, cfg["seeds"], cfg, fields)

@@ -4,7 +4,7 @@
 #   snakemake --cores 1 dromo_theory
 DROMO_THEORY = config.get("dromo", {}).get("theory", {})
 DROMO_THEORY_FIGURE1 = DROMO_THEORY.get("figure1", {})
-DROMO_THEORY_OUT = "results/dromo/theory"
+DROMO_THEORY_OUT = f"{DROMO_RESULTS}/theory"
 DROMO_THEORY_CHECKS = [f"{DROMO_THEORY_OUT}/{name}" for name in (
     "checks.csv", "summary.md", "theorem_3_1.csv", "lemma_4_1.csv", "lower_bound_gap.csv", "theorem_4_5.csv", "theorem_4_4_step.csv",
     "lower_bound_gap.png")]
@@ -17,7 +17,7 @@ rule dromo_theory_checks:
     output:
         DROMO_THEORY_CHECKS,
     params:
-        out=DROMO_THEORY_OUT,
+        out=lambda wc, output: os.path.dirname(output[0]),
         instances=DROMO_THEORY.get("instances", 10),
         seed=DROMO_THEORY.get("seed", 0),
     log:
@@ -33,7 +33,7 @@ rule dromo_theory_figure1:
     output:
         DROMO_THEORY_FIGURES,
     params:
-        out=DROMO_THEORY_OUT,
+        out=lambda wc, output: os.path.dirname(output[0]),
         iterations=DROMO_THEORY_FIGURE1.get("iterations", 40),
         grid=DROMO_THEORY_FIGURE1.get("grid", 41),
         seed=DROMO_THEORY.get("seed", 0),

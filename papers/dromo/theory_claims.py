@@ -57,7 +57,7 @@ def figure1_wider_penalty(results) -> Claim:
                  "and the rollouts (toy problem, one critic step, at every alpha of the sweep).")
     theory = results.dir / "theory"
     if not (theory / "figure1.csv").is_file() or not (theory / "figure1_alpha.csv").is_file():
-        return Claim.not_run(name, statement, "results/dromo/theory/figure1*.csv missing (rule dromo_theory)")
+        return Claim.not_run(name, statement, f"{theory}/figure1*.csv missing (rule dromo_theory)")
     combo = pd.read_csv(theory / "figure1.csv").set_index("method").loc["COMBO", "other_ood_pushed_down"]
     sweep = pd.read_csv(theory / "figure1_alpha.csv")
     dromo = sweep[sweep.method == "DROMO"].set_index("alpha").other_ood_pushed_down

@@ -2,15 +2,14 @@
 # measured-regret-vs-proof-quantity figure. Included by the root Snakefile, which provides config["oo_lmdp"]
 # (the active scale of config/papers/oo_lmdp.yaml) and config["scale"]. One job per experiment (sweep):
 #   snakemake --cores all oo_lmdp_all --config scale=paper
+from papers.oo_lmdp import pipeline as oo_lmdp_pipeline
+
 OO_LMDP = config["oo_lmdp"]
 OO_LMDP_SCALE = config["scale"]
-OO_LMDP_RESULTS = "results/oo_lmdp"
+OO_LMDP_RESULTS = f"{RESULTS}/oo_lmdp"
 OO_LMDP_EXPERIMENTS = list(OO_LMDP["experiments"])
-OO_LMDP_FIGURE_SOURCES = {}  # figure -> the experiments whose outputs it reads
-for _experiment, _spec in OO_LMDP["experiments"].items():
-    for _figure in _spec["figures"]:
-        OO_LMDP_FIGURE_SOURCES.setdefault(_figure, []).append(_experiment)
-OO_LMDP_TABLES = ("final.csv", "summary.csv", "curves.csv", "cells.csv", "timing.json")
+OO_LMDP_FIGURE_SOURCES = oo_lmdp_pipeline.figure_sources(OO_LMDP)
+OO_LMDP_TABLES = oo_lmdp_pipeline.TABLES
 
 
 rule oo_lmdp_experiment:
@@ -19,8 +18,10 @@ rule oo_lmdp_experiment:
         [f"{OO_LMDP_RESULTS}/{{experiment}}/{name}" for name in OO_LMDP_TABLES],
         arrays=f"{OO_LMDP_RESULTS}/runs/{{experiment}}.npz",
     params:
-        spec=lambda wildcards: OO_LMDP["experiments"][wildcards.experiment],  # a settings change re-runs the job
+        settings=lambda wc: oo_lmdp_pipeline.experiment_settings(OO_LMDP, wc.experiment),
         scale=OO_LMDP_SCALE,
+        out=lambda wc, output: os.path.dirname(output[0]),
+        runs_dir=lambda wc, output: os.path.dirname(output.arrays),
     wildcard_constraints:
         experiment="|".join(OO_LMDP_EXPERIMENTS),
     log:
@@ -28,7 +29,7 @@ rule oo_lmdp_experiment:
     threads: 1
     shell:
         "python -m papers.oo_lmdp.run_figure --experiment {wildcards.experiment} --scale {params.scale}"
-        " --out {OO_LMDP_RESULTS}/{wildcards.experiment} --runs-dir {OO_LMDP_RESULTS}/runs 2> {log}"
+        " --settings {params.settings:q} --out {params.out} --runs-dir {params.runs_dir} 2> {log}"
 
 
 rule oo_lmdp_figure:
@@ -39,8 +40,13 @@ rule oo_lmdp_figure:
         f"{OO_LMDP_RESULTS}/figures/{{figure}}.png",
     wildcard_constraints:
         figure="|".join(OO_LMDP_FIGURE_SOURCES),
+    params:
+        results=lambda wc, output: os.path.dirname(os.path.dirname(output[0])),  # <results>/figures/<figure>.png
+    log:
+        f"{OO_LMDP_RESULTS}/logs/{{figure}}.log",
     shell:
-        "python -m papers.oo_lmdp.plot --figure {wildcards.figure} --results {OO_LMDP_RESULTS} --out {output}"
+        "python -m papers.oo_lmdp.plot --figure {wildcards.figure} --results {params.results} --out {output}"
+        " > {log} 2>&1"
 
 
 rule oo_lmdp_collect:
@@ -51,9 +57,14 @@ rule oo_lmdp_collect:
     output:
         ours=f"{OO_LMDP_RESULTS}/ours.csv",
         summary=f"{OO_LMDP_RESULTS}/summary.md",
+    params:
+        results=lambda wc, output: os.path.dirname(output.ours),
+        experiments=OO_LMDP_EXPERIMENTS,
+    log:
+        f"{OO_LMDP_RESULTS}/logs/collect.log",
     shell:
-        "python -m papers.oo_lmdp.collect --results {OO_LMDP_RESULTS} --experiments "
-        + " ".join(OO_LMDP_EXPERIMENTS) + " --ours {output.ours} --summary {output.summary}"
+        "python -m papers.oo_lmdp.collect --results {params.results} --experiments {params.experiments}"
+        " --ours {output.ours} --summary {output.summary} > {log} 2>&1"
 
 
 rule oo_lmdp_all:

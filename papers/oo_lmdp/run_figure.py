@@ -11,9 +11,10 @@ import argparse
 import logging
 from pathlib import Path
 
-from papers.oo_lmdp.cli import CONFIG, experiment_spec, load_scale
+from papers.oo_lmdp.cli import CONFIG, checked, experiment_spec, load_scale
 from papers.oo_lmdp.experiments import run_experiment
 from papers.oo_lmdp import outputs
+from shared.config import json_mapping
 from shared.provenance import machine_info, machine_text
 
 
@@ -24,6 +25,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, type=Path, help="output folder for the small result files")
     parser.add_argument("--runs-dir", type=Path, default=Path("results/oo_lmdp/runs"), help="folder for bulk arrays")
     parser.add_argument("--config", type=Path, default=CONFIG, help="settings file (config/papers/oo_lmdp.yaml)")
+    parser.add_argument("--settings", type=json_mapping,
+                        help="the resolved settings as JSON, instead of --config at --scale (the pipeline passes them)")
     parser.add_argument("--runs", type=int, help="override the number of runs (profiling)")
     parser.add_argument("--episodes", type=int, help="override K (profiling)")
     parser.add_argument("--probe-index-shift", type=int, choices=(0, 1),
@@ -33,7 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    settings = load_scale(args.scale, args.config)
+    settings = checked(args.settings, "--settings") if args.settings is not None else load_scale(args.scale, args.config)
     spec = experiment_spec(settings, args.experiment)
     for key in ("runs", "episodes"):
         value = getattr(args, key)

@@ -8,7 +8,7 @@ from papers.ovr import settings as ovr_settings
 from shared.data import dataset_target
 
 OVR = config["ovr"]
-OVR_RESULTS = "results/ovr"
+OVR_RESULTS = f"{RESULTS}/ovr"
 OVR_RUNS = f"{OVR_RESULTS}/runs"
 OVR_SOURCE = config["data"]["source"]
 OVR_DATA_ROOT = config["data_root"]
@@ -55,10 +55,11 @@ rule ovr_theory:
     params:
         mdps=OVR["theory"]["mdps"],
         seed=OVR["theory"]["seed"],
+        out_dir=lambda wc, output: os.path.dirname(output.csv),
     log:
         f"{OVR_RESULTS}/logs/theory.log",
     shell:
-        "python -m papers.ovr.theory --out-dir {OVR_RESULTS} --mdps {params.mdps} --seed {params.seed} > {log} 2>&1"
+        "python -m papers.ovr.theory --out-dir {params.out_dir} --mdps {params.mdps} --seed {params.seed} > {log} 2>&1"
 
 
 rule ovr_collect:
@@ -72,11 +73,12 @@ rule ovr_collect:
     params:
         scale=config["scale"],
         figure2=OVR["ablation"]["datasets"],
+        out_dir=lambda wc, output: os.path.dirname(output.ours),
     log:
         f"{OVR_RESULTS}/logs/collect.log",
     shell:
         "python -m papers.ovr.collect --scale {params.scale} --figure2-datasets {params.figure2} "
-        "--out-dir {OVR_RESULTS} {input} > {log} 2>&1"
+        "--out-dir {params.out_dir} {input} > {log} 2>&1"
 
 
 rule ovr_figure:

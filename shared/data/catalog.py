@@ -27,8 +27,8 @@ LOCOMOTION = {
 ANTMAZE_MAZES = ("umaze", "umaze-diverse", "medium-play", "medium-diverse", "large-play", "large-diverse")
 MINARI_MUJOCO_LEVELS = ("simple", "medium", "expert")
 D4RL_URLS = {  # D4RL infos.py; v0 names medium-replay "mixed" and its files carry no next_observations
-    "v2": "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5",
-    "v0": "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/{env}_{level}.hdf5",
+    "v2": "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/{env}_{level}-v2.hdf5",
+    "v0": "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/{env}_{level}.hdf5",
 }
 D4RL_V0_LEVEL_NAMES = {"medium-replay": "mixed"}
 

@@ -6,10 +6,13 @@ import json
 
 import torch
 
+from shared.config import json_mapping
 from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
 SCALES = ("tiny", "quick", "paper")
+SETTINGS_HELP = ("the settings as JSON, over the scale's config/papers/data.yaml (the pipeline passes its resolved "
+                 "values, so --config overrides reach the job)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data", help="data root (default: data)")
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
+    p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
     p.add_argument("--retrain", action="store_true",
                    help="train even when pinned artifacts for these settings exist (shared/data/pinned/)")
     p.add_argument("--restart", action="store_true",
@@ -40,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
     p.add_argument("--scale", default="quick", choices=SCALES)
     p.add_argument("--root", default="data")
+    p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
 
     p = sub.add_parser("fetch", help="download (minari) or download/convert (d4rl) one dataset")
     p.add_argument("name", help="short name (hopper-medium, antmaze-umaze) or a Minari id")
@@ -57,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 def _behaviour(args) -> None:
     from shared.data.behaviour import train_behaviour
     from shared.data.pinning import install_pinned
-    settings = load_settings(args.scale)
+    settings = load_settings(args.scale, args.settings)
     out = behaviour_dir(args.root, settings.behaviour_name, args.env)
     pinned = PINNED_DIR / settings.behaviour_name / args.env
     if not args.retrain and install_pinned(pinned, out, settings, args.env):
@@ -69,7 +74,7 @@ def _behaviour(args) -> None:
 
 def _pin(args) -> None:
     from shared.data.pinning import pin_behaviour
-    settings = load_settings(args.scale)
+    settings = load_settings(args.scale, args.settings)
     name = settings.behaviour_name
     remake = (f"python -m shared.data behaviour --env {args.env} --scale {args.scale} --retrain && "
               f"python -m shared.data pin --env {args.env} --scale {args.scale}")
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(behaviour_progress(load_settings(args.scale), args.root, args.out), indent=1))
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
-        generate_dataset(args.name, load_settings(args.scale), args.root)
+        generate_dataset(args.name, load_settings(args.scale, args.settings), args.root)
     elif args.command == "fetch":
         from shared.data.sources import fetch
         fetch(args.name, args.source, args.root, hdf5=args.hdf5)

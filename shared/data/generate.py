@@ -15,7 +15,6 @@ from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-import torch
 
 from shared.data.behaviour import load_actor, stochastic_policy
 from shared.data.catalog import generated_env_id, generated_id, parse_locomotion_name
@@ -25,6 +24,7 @@ from shared.data.replay import read_replay
 from shared.data.rollout import collect, uniform_random_policy
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.evaluate import normalized_score
+from shared.runs import load_torch
 
 SCORE_LABEL = "D4RL-style normalised (D4RL reference returns on generated Gymnasium v5 data)"
 LEVEL_SEED_OFFSET = {"random": 1000, "medium": 2000, "expert": 3000}
@@ -124,7 +124,7 @@ def _behaviour_level(env: str, level: str, env_id: str, settings: DataSettings, 
         return _replay_episodes(directory, selection["medium_step"]), {**details,
                                                                       "replay_steps": selection["medium_step"]}
     seed = settings.seed + LEVEL_SEED_OFFSET[level]
-    policies = torch.load(directory / "policies.pt", map_location="cpu", weights_only=False)
+    policies = load_torch(directory / "policies.pt")
     policy = stochastic_policy(load_actor(policies, selection[f"{level}_step"]), seed)
     episodes = collect(policy, env_id, settings.transitions[level], settings.rollout_envs, seed, desc=f"{env}-{level}")
     return episodes, {**details, **_rollout_details(level, settings)}

@@ -10,6 +10,7 @@ import torch
 from gymnasium.envs.registration import EnvSpec
 
 from shared.data.catalog import check_source, d4rl_id, generated_id, minari_id
+from shared.data.checks import check_transitions
 from shared.data.episodes import content_hash, flatten
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata
 from shared.evaluate import normalized_score
@@ -89,6 +90,16 @@ def recorded_env(spec_json: str, minari_dataset_id: str) -> str:
     return env_id
 
 
+def remake_command(name: str, source: str, root: str | Path) -> str:
+    """The one command that deletes a dataset and makes it again."""
+    path = dataset_dir(root, dataset_id(name, source))
+    if source == "generated":
+        again = f"snakemake --cores all {dataset_target(name, source, root)}"
+    else:
+        again = f"python -m shared.data fetch {name} --source {source} --root {root}"
+    return f"rm -rf {path} && {again}"
+
+
 def load_dataset(name: str, source: str = "generated", device: str | torch.device = "cpu",
                  root: str | Path | None = None) -> OfflineDataset:
     """Resolve `name` (e.g. 'hopper-medium-replay') from `source` to a local Minari dataset and load it.
@@ -110,7 +121,7 @@ def load_dataset(name: str, source: str = "generated", device: str | torch.devic
     except (OSError, KeyError, ValueError, AssertionError) as err:
         raise SystemExit(f"dataset {name!r} at {path} is unreadable or corrupted "
                          f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); "
-                         "delete it and make it again") from None
+                         f"make it again: {remake_command(name, source, root)}") from None
     if not episodes:
         raise SystemExit(f"dataset {name!r} at {path} has no episodes")
     arrays = flatten(episodes)
@@ -118,7 +129,9 @@ def load_dataset(name: str, source: str = "generated", device: str | torch.devic
     actual = content_hash(arrays)
     if provenance.get("content_sha256", actual) != actual:
         raise SystemExit(f"dataset {name!r} at {path} does not match its recorded content hash (corrupted or "
-                         "edited); delete it and make it again")
+                         f"edited); make it again: {remake_command(name, source, root)}")
+    env_id = _env_id(raw_metadata, provenance)
+    check_transitions(arrays, env_id, f"dataset {name!r} at {path}")
     metadata = {"source": source, "dataset_id": raw_metadata.get("dataset_id"), **provenance,
                 "ref_min_score": raw_metadata.get("ref_min_score"), "ref_max_score": raw_metadata.get("ref_max_score"),
                 "path": str(path)}
@@ -127,4 +140,4 @@ def load_dataset(name: str, source: str = "generated", device: str | torch.devic
     tensors = {k: torch.as_tensor(arrays[k], device=device) for k in FIELDS}
     return OfflineDataset(**tensors, obs_mean=tensors["observations"].mean(0),
                           obs_std=tensors["observations"].std(0, unbiased=False),
-                          env_id=_env_id(raw_metadata, provenance), metadata=metadata)
+                          env_id=env_id, metadata=metadata)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from shared.config import ConfigError, scale_settings
+from shared.config import ConfigError, settings
 from shared.data.behaviour import BehaviourSettings
 from shared.data.catalog import LOCOMOTION
 from shared.rl.sac import SACConfig
@@ -88,14 +88,13 @@ def _agent(scale: str, mapping) -> tuple[SACConfig, str]:
     return SACConfig(**values), str(source)
 
 
-def load_settings(scale: str) -> DataSettings:
-    """The settings of `scale` from config/papers/data.yaml."""
+def load_settings(scale: str, overrides: dict | None = None) -> DataSettings:
+    """The settings of `scale` from config/papers/data.yaml with `overrides` (the pipeline's resolved values)
+    merged in, validated by config/schema/data.yaml."""
     try:
-        mapping = scale_settings("data", scale)
+        mapping = settings("data", scale, overrides)
     except ConfigError as err:
         raise SystemExit(str(err)) from None
-    if not mapping:
-        raise SystemExit(f"data config: no settings for scale {scale!r}")
     return DataSettings.from_mapping(scale, mapping)
 
 

@@ -8,16 +8,18 @@ import shlex
 from shared.data import dataset_target
 from shared.model.tasks import source_dataset
 
-MODEL_RUNS = "results/models/runs"
+def model_runs(config: dict) -> str:
+    """The folder of every cached model of the active scale (config["results"]: the scale's output root)."""
+    return f"{config['results']}/models/runs"
 
 
-def model_dir(dataset: str, seed) -> str:
+def model_dir(config: dict, dataset: str, seed) -> str:
     """The directory of one (dataset, seed) model; seed '{seed}' gives the pattern model_dir settings take."""
-    return f"{MODEL_RUNS}/{dataset}/seed{seed}"
+    return f"{model_runs(config)}/{dataset}/seed{seed}"
 
 
-def model_target(dataset: str, seed) -> str:
-    return f"{model_dir(dataset, seed)}/model.pt"
+def model_target(config: dict, dataset: str, seed) -> str:
+    return f"{model_dir(config, dataset, seed)}/model.pt"
 
 
 def dataset_file(config: dict, dataset: str) -> str:
@@ -34,7 +36,7 @@ def model_fit_args(config: dict, dataset: str, seed) -> str:
 
 def run_inputs(config: dict, dataset: str, seeds) -> list[str]:
     """The dataset file and the cached model of every seed a run needs."""
-    return [dataset_file(config, dataset)] + [model_target(dataset, s) for s in seeds]
+    return [dataset_file(config, dataset)] + [model_target(config, dataset, s) for s in seeds]
 
 
 def train_args(config: dict, algo: str, dataset: str, seeds, cfg: dict, fields: dict) -> str:

@@ -1,7 +1,9 @@
 # The cached dynamics model of one (dataset, seed), shared by every COMBO and DROMO run on that dataset.
 # Included by the root Snakefile, which provides config["model"] (config/papers/model.yaml at the active scale),
-# config["data"]["source"] and config["data_root"]. The papers' rules depend on pipeline.run_inputs(...).
+# config["data"]["source"], config["data_root"] and config["results"]. The papers' rules depend on pipeline.run_inputs(...).
 from shared.model import pipeline as model_pipeline
+
+MODEL_RUNS = model_pipeline.model_runs(config)
 
 
 rule model_fit:
@@ -9,15 +11,15 @@ rule model_fit:
     input:
         lambda wc: model_pipeline.dataset_file(config, wc.dataset),
     output:
-        model=f"{model_pipeline.MODEL_RUNS}/{{dataset}}/seed{{seed}}/model.pt",
-        report=f"{model_pipeline.MODEL_RUNS}/{{dataset}}/seed{{seed}}/model.json",
+        model=f"{MODEL_RUNS}/{{dataset}}/seed{{seed}}/model.pt",
+        report=f"{MODEL_RUNS}/{{dataset}}/seed{{seed}}/model.json",
     params:
         args=lambda wc: model_pipeline.model_fit_args(config, wc.dataset, wc.seed),
     wildcard_constraints:
         dataset=r"[a-z0-9]+(-[a-z]+)+",
         seed=r"\d+",
     log:
-        f"{model_pipeline.MODEL_RUNS}/{{dataset}}/seed{{seed}}/fit.log",
+        f"{MODEL_RUNS}/{{dataset}}/seed{{seed}}/fit.log",
     threads: 1
     shell:
         "python -m shared.model.train {params.args} --out $(dirname {output.model}) 2> {log}"

@@ -45,6 +45,19 @@ def ensure_min_span(ax, min_span: float | None) -> None:
         ax.set_ylim(centre - min_span / 2, centre + min_span / 2)
 
 
+def all_diverged_panel(ax, df: pd.DataFrame, y: str, title: str | None = None) -> bool:
+    """When `df` has rows but no finite `y` (every seed diverged), draw `ax` as a panel saying so and return True:
+    the figure still appears, and nothing is left for a log or min-span axis to choke on."""
+    if df.empty or np.isfinite(df[y].astype(float)).any():
+        return False
+    runs = df["seed"].nunique() if "seed" in df.columns else len(df)
+    ax.set(xticks=[], yticks=[], title=title)
+    ax.grid(False)
+    ax.text(0.5, 0.5, f"all seeds diverged\n({runs} seeds, no finite {y})", transform=ax.transAxes, ha="center",
+            va="center", color=DIVERGED_STYLE["color"])
+    return True
+
+
 def _axes(ax):
     if ax is None:
         apply_style()
@@ -91,6 +104,8 @@ def learning_curves(
     placed at the last training step.
     """
     ax = _axes(ax)
+    if all_diverged_panel(ax, df, y, title):
+        return ax
     palette = _palette(df, published, hue)
     sns.lineplot(data=df, x=x, y=y, hue=hue, errorbar="sd", ax=ax, palette=palette or None)
     _published_markers(ax, published, x, y, hue, palette)
@@ -120,6 +135,8 @@ def sweep(
     spans at least `min_span` (see ensure_min_span).
     """
     ax = _axes(ax)
+    if all_diverged_panel(ax, df, y, title):
+        return ax
     palette = _palette(df, published, hue)
     is_diverged = df[diverged].astype(bool) if diverged in df.columns else pd.Series(False, index=df.index)
     alive = df[~is_diverged & np.isfinite(df[y].astype(float))]

@@ -134,7 +134,9 @@ def load_published(path: Path | str, paper: str | None = None) -> Published:
     if not path.is_file():
         raise PublishedError(f"{path}: no such file")
     try:
-        document = yaml.safe_load(path.read_text())
+        document = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PublishedError(f"{path}: not a text file (not UTF-8)") from None
     except yaml.YAMLError as error:
         raise PublishedError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
     check = _Checker(path)

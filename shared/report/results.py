@@ -1,12 +1,13 @@
 """Our runs for one paper (results/<paper>/ours.csv) and their per-cell aggregation."""
 from __future__ import annotations
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from shared.provenance import machine_text
@@ -15,6 +16,7 @@ from shared.report import stats
 OURS_COLUMNS = ("artifact", "setting", "method", "seed", "value", "diverged", "data", "scale")
 MACHINE_COLUMN = "machine"  # optional: the CPU (and torch's CPU capability) a row's run ran on
 WRITTEN_COLUMNS = (*OURS_COLUMNS, MACHINE_COLUMN)  # what the papers' collect steps write
+OPTIONAL_COLUMNS = (MACHINE_COLUMN,)  # text columns a writer may add after OURS_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -79,28 +81,82 @@ def per_seed_rows(artifact: str, setting: str, method: str, seeds, values, diver
 
 
 def read_ours(path: Path) -> pd.DataFrame:
-    """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet)."""
-    if not Path(path).exists():
+    """ours.csv as a DataFrame with typed columns; an absent file is an empty frame (nothing run yet).
+
+    Strict, because every number of the diff comes from here: the header names OURS_COLUMNS (and maybe some of
+    OPTIONAL_COLUMNS), every row has that many fields, seed is a non-negative integer, diverged is true/false,
+    value is a finite number unless the row says diverged, (artifact, setting, method, seed) is unique and the
+    file ends with a newline (one that does not was cut off). Anything else is SystemExit with one line naming
+    the file and line."""
+    path = Path(path)
+    if not path.exists():
         dtypes = {"seed": int, "value": float, "diverged": bool}
         return pd.DataFrame({column: pd.Series(dtype=dtypes.get(column, object)) for column in OURS_COLUMNS})
-    df = pd.read_csv(path, dtype={"artifact": str, "setting": str, "method": str, "data": str, "scale": str,
-                                  MACHINE_COLUMN: str})
-    missing = [column for column in OURS_COLUMNS if column not in df.columns]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise SystemExit(f"{path}: not a text CSV file (not UTF-8)") from None
+    if "\0" in text:
+        raise SystemExit(f"{path}: not a text CSV file (holds NUL bytes)")
+    if not text.strip():
+        raise SystemExit(f"{path}: empty; expected the header {','.join(OURS_COLUMNS)}")
+    if not text.endswith("\n"):
+        raise SystemExit(f"{path}: truncated (the last line has no newline); write it again")
+    try:
+        lines = list(csv.reader(io.StringIO(text)))
+    except csv.Error as err:
+        raise SystemExit(f"{path}: not a valid CSV file ({err})") from None
+    header, rows = lines[0], lines[1:]
+    missing = [column for column in OURS_COLUMNS if column not in header]
     if missing:
         raise SystemExit(f"{path}: missing columns {missing} (expected {list(OURS_COLUMNS)})")
+    extra = [column for column in header if column not in OURS_COLUMNS + OPTIONAL_COLUMNS]
+    if extra or len(set(header)) != len(header):
+        raise SystemExit(f"{path}: unexpected or repeated columns {extra or header} (expected {list(OURS_COLUMNS)}"
+                         f" and optionally {list(OPTIONAL_COLUMNS)})")
+    records, seen = [], {}
+    for number, fields in enumerate(rows, start=2):
+        if len(fields) != len(header):
+            raise SystemExit(f"{path}: line {number} has {len(fields)} fields, expected {len(header)}")
+        record = _parse_row(dict(zip(header, fields)), f"{path}", number)
+        key = (record["artifact"], record["setting"], record["method"], record["seed"])
+        if key in seen:
+            raise SystemExit(f"{path}: line {number} repeats (artifact, setting, method, seed) {key} of line "
+                             f"{seen[key]}")
+        seen[key] = number
+        records.append(record)
+    df = pd.DataFrame(records, columns=list(OURS_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in header])
+    return df.astype({"seed": int, "value": float, "diverged": bool})
+
+
+def _parse_row(row: dict, path: str, number: int) -> dict:
+    for column in ("artifact", "setting", "method"):
+        if not row[column].strip():
+            raise SystemExit(f"{path}: column {column} must not be empty (line {number})")
     try:
-        df["seed"] = df["seed"].astype(int)
-    except (TypeError, ValueError):
-        raise SystemExit(f"{path}: column seed must hold integers") from None
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)  # empty or 'nan': a diverged seed
-    df["diverged"] = df["diverged"].map(_as_bool).astype(bool)
-    return df
+        seed = int(row["seed"])
+        if seed < 0:
+            raise ValueError
+    except ValueError:
+        raise SystemExit(f"{path}: column seed must hold integers >= 0 (line {number}: {row['seed']!r})") from None
+    flag = row["diverged"].strip().lower()
+    if flag not in TRUE_WORDS + FALSE_WORDS:
+        raise SystemExit(f"{path}: column diverged must be True or False (line {number}: {row['diverged']!r})")
+    diverged = flag in TRUE_WORDS
+    try:
+        value = float(row["value"]) if row["value"].strip() else math.nan
+    except ValueError:
+        value = None
+    if diverged:  # whatever a diverged seed last recorded never enters a mean
+        value = math.nan
+    elif value is None or not math.isfinite(value):
+        raise SystemExit(f"{path}: column value must be a finite number unless the row says diverged "
+                         f"(line {number}: {row['value']!r})")
+    labels = {column: row[column] or None for column in ("data", "scale", *OPTIONAL_COLUMNS) if column in row}
+    return {**row, **labels, "seed": seed, "value": value, "diverged": diverged}
 
 
-def _as_bool(value) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    return str(value).strip().lower() in ("true", "1", "yes")
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
 
 
 class Results:

@@ -64,7 +64,9 @@ def readme(statuses: list[PaperStatus]) -> str:
         "`papers/<paper>/published.yaml`; do not edit by hand. The full page with every table, figure and diff "
         "is [report.html](report.html); each paper's diff is `results/<paper>/diff.md`. Regenerate everything with "
         "`snakemake --cores all` (scale from `config/config.yaml`), or only this overview with "
-        "`python -m shared.report report` once the papers' `ours.csv` exist.",
+        "`python -m shared.report report` once the papers' `ours.csv` exist. The Scale column names the scale each "
+        "paper's numbers come from (the `scale` column of its `ours.csv`): the quick scale writes `results/`, every "
+        "other scale its own `results/<scale>/` (`--config scale=paper`), with its own overview there.",
         "",
         "Reproducibility as measured: a re-run gives bit-identical numbers on the same machine type, not across CPU "
         "types (another SIMD path rounds float32 differently and training amplifies it), so each paper names the "

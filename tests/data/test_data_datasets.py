@@ -16,6 +16,7 @@ from shared.data.generate import generate_dataset, select_checkpoints
 from shared.data.pinning import install_pinned
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.rl.sac import SACConfig
+from shared.runs import load_torch
 
 LEVELS = ("random", "medium", "expert", "medium-replay", "medium-expert")
 SMALL = SACConfig(hidden=(32, 32), batch_size=32)
@@ -122,7 +123,7 @@ def test_behaviour_training_is_deterministic(root, tmp_path):
     train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SMALL)
     first = behaviour_dir(root, "tiny", "hopper")
     assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
-    again, before = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
+    again, before = (load_torch(d / "policies.pt")["actors"] for d in (tmp_path, first))
     assert all(torch.equal(again[300][k], before[300][k]) for k in before[300])
 
 
@@ -147,7 +148,7 @@ def test_interrupted_behaviour_training_resumes_to_identical_files(root, tmp_pat
     train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, tmp_path, "tiny", SMALL)
     first = behaviour_dir(root, "tiny", "hopper")
     assert (tmp_path / "replay.npz").read_bytes() == (first / "replay.npz").read_bytes()
-    resumed, uninterrupted = (torch.load(d / "policies.pt", weights_only=False)["actors"] for d in (tmp_path, first))
+    resumed, uninterrupted = (load_torch(d / "policies.pt")["actors"] for d in (tmp_path, first))
     assert all(torch.equal(resumed[300][k], uninterrupted[300][k]) for k in uninterrupted[300])
     assert (tmp_path / "metrics.jsonl").read_text().count("\n") == 3
     assert not (tmp_path / "checkpoint.pt").exists() and not (tmp_path / "progress.json").exists()

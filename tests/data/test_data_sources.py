@@ -55,12 +55,12 @@ def test_d4rl_next_observation_disagreements_are_counted(tmp_path):
 
 def test_d4rl_url_follows_the_d4rl_file_names():
     assert d4rl_url("halfcheetah-medium-replay") == \
-        "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/halfcheetah_medium_replay-v2.hdf5"
+        "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco_v2/halfcheetah_medium_replay-v2.hdf5"
 
 
 def test_d4rl_v0_names_and_files_mixed_is_medium_replay(tmp_path):
     assert d4rl_url("hopper-mixed-v0") == d4rl_url("hopper-medium-replay-v0") == \
-        "http://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/hopper_mixed.hdf5"
+        "https://rail.eecs.berkeley.edu/datasets/offline_rl/gym_mujoco/hopper_mixed.hdf5"
     assert d4rl_url("walker2d-medium-expert-v0").endswith("/gym_mujoco/walker2d_medium_expert.hdf5")
     assert d4rl_url("hopper-medium-v2") == d4rl_url("hopper-medium")
     arrays = _write_d4rl_file(tmp_path / "hopper_mixed.hdf5", drop="next_observations")   # v0 files have none

@@ -14,6 +14,7 @@ BIN = Path(sys.executable).parent
 
 SNAKEFILE = f"""
 PAPERS = ["synth"]
+RESULTS = "results"
 
 rule synth_figure:
     input: workflow.basedir + "/figure.png"
