@@ -4,6 +4,7 @@
 # shared/model/rules.smk (the cached dynamics model per dataset and seed).
 #   snakemake --cores all combo_all
 from papers.combo import settings as combo_settings
+from shared.rl.device import gpus, pipeline_device
 
 COMBO = config["combo"]
 COMBO_RESULTS = f"{RESULTS}/combo"
@@ -26,6 +27,8 @@ rule combo_train:
     log:
         f"{COMBO_RUNS}/{{dataset}}/{{variant}}/train.log",
     threads: 1
+    resources:
+        gpu=gpus(pipeline_device(config, COMBO)),
     shell:
         "python -m papers.combo.train {params.args} --out $(dirname {output.final}) 2> {log}"
 

@@ -4,7 +4,7 @@
 #   snakemake --cores all dmg_all
 from papers.dmg import pipeline as dmg_pipeline
 from papers.dmg import settings as dmg_settings
-from shared.rl.device import gpus, rule_device
+from shared.rl.device import gpus, pipeline_device
 
 DMG = config["dmg"]
 DMG_RESULTS = f"{RESULTS}/dmg"
@@ -12,7 +12,7 @@ DMG_RUNS = f"{DMG_RESULTS}/runs"
 DMG_RUN_DIRS = dmg_settings.run_dirs(DMG, DMG_RUNS)
 DMG_FT_FINALS = dmg_pipeline.finetune_finals(config, DMG_RUNS)
 # The scale's device (paper: auto), or config["device"] for every paper; auto is resolved here, once.
-DMG_DEVICE = rule_device(config.get("device") or DMG.get("device", "cpu"))
+DMG_DEVICE = pipeline_device(config, DMG)
 DMG_GPUS = gpus(DMG_DEVICE)
 DMG_FIGURES = [f"{DMG_RESULTS}/figures/figure{i}.png" for i in range(1, 7)]
 

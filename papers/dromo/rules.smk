@@ -3,6 +3,7 @@
 # Snakefile, which provides config["dromo"] (config/papers/dromo.yaml at the active scale) and shared/model/rules.smk.
 #   snakemake --cores all dromo_all
 from papers.dromo import settings as dromo_settings
+from shared.rl.device import gpus, pipeline_device
 
 DROMO = config["dromo"]
 DROMO_RESULTS = f"{RESULTS}/dromo"
@@ -25,6 +26,8 @@ rule dromo_train:
     log:
         f"{DROMO_RUNS}/{{dataset}}/{{algo}}/train.log",
     threads: 1
+    resources:
+        gpu=gpus(pipeline_device(config, DROMO)),
     shell:
         "python -m papers.dromo.train {params.args} --out $(dirname {output.final}) 2> {log}"
 

@@ -6,6 +6,7 @@ import shlex
 
 from papers.ovr import settings as ovr_settings
 from shared.data import dataset_target
+from shared.rl.device import gpus, pipeline_device
 
 OVR = config["ovr"]
 OVR_RESULTS = f"{RESULTS}/ovr"
@@ -35,7 +36,8 @@ rule ovr_train:
         evals=f"{OVR_RUNS}/{{group}}/{{dataset}}/{{variant}}/eval.csv",
     params:
         args=lambda wc: shlex.join(ovr_settings.run_args(OVR, wc.group, ovr_settings.data_name(OVR, OVR_SOURCE, wc.dataset), wc.variant)
-                                   + ["--source", OVR_SOURCE, "--data-root", OVR_DATA_ROOT]),
+                                   + ["--source", OVR_SOURCE, "--data-root", OVR_DATA_ROOT,
+                                      "--device", pipeline_device(config, OVR)]),
     wildcard_constraints:
         group="|".join(ovr_settings.GROUPS),
         dataset=r"[a-z0-9]+(-[a-z]+)+",
@@ -43,6 +45,8 @@ rule ovr_train:
     log:
         f"{OVR_RUNS}/{{group}}/{{dataset}}/{{variant}}/train.log",
     threads: 1
+    resources:
+        gpu=gpus(pipeline_device(config, OVR)),
     shell:
         "python -m papers.ovr.train {params.args} --out $(dirname {output.final}) 2> {log}"
 

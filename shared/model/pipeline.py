@@ -7,6 +7,7 @@ import shlex
 
 from shared.data import dataset_target
 from shared.model.tasks import source_dataset
+from shared.rl.device import pipeline_device
 
 def model_runs(config: dict) -> str:
     """The folder of every cached model of the active scale (config["results"]: the scale's output root)."""
@@ -28,7 +29,7 @@ def dataset_file(config: dict, dataset: str) -> str:
 
 def model_fit_args(config: dict, dataset: str, seed) -> str:
     args = ["--dataset", dataset, "--source", config["data"]["source"], "--data-root", config["data_root"],
-            "--seeds", str(seed)]
+            "--seeds", str(seed), "--device", pipeline_device(config)]
     for key, value in config["model"].items():
         args += ["--set", f"{key}={value}"]
     return shlex.join(args)
@@ -45,7 +46,8 @@ def train_args(config: dict, algo: str, dataset: str, seeds, cfg: dict, fields: 
     args = ["--algo", algo, "--dataset", dataset, "--source", config["data"]["source"],
             "--data-root", config["data_root"], "--seeds", *map(str, seeds), "--steps", str(cfg["steps"]),
             "--batch-size", str(cfg["train"]["batch_size"]), "--eval-every", str(cfg["eval"]["every"]),
-            "--eval-episodes", str(cfg["eval"]["episodes"]), "--log-every", str(cfg["log_every"])]
+            "--eval-episodes", str(cfg["eval"]["episodes"]), "--log-every", str(cfg["log_every"]),
+            "--device", pipeline_device(config, cfg)]
     for key, value in fields.items():
         args += ["--set", f"{key}={list(value) if isinstance(value, (list, tuple)) else value}"]
     return shlex.join(args)

@@ -2,6 +2,7 @@
 # Included by the root Snakefile, which provides config["model"] (config/papers/model.yaml at the active scale),
 # config["data"]["source"], config["data_root"] and config["results"]. The papers' rules depend on pipeline.run_inputs(...).
 from shared.model import pipeline as model_pipeline
+from shared.rl.device import gpus, pipeline_device
 
 MODEL_RUNS = model_pipeline.model_runs(config)
 
@@ -21,5 +22,7 @@ rule model_fit:
     log:
         f"{MODEL_RUNS}/{{dataset}}/seed{{seed}}/fit.log",
     threads: 1
+    resources:
+        gpu=gpus(pipeline_device(config)),
     shell:
         "python -m shared.model.train {params.args} --out $(dirname {output.model}) 2> {log}"

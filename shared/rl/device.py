@@ -36,6 +36,17 @@ def rule_device(setting: str) -> str:
     return setting
 
 
+# A paper whose config has no `device` key trains on the scale's default: the paper scale expects GPUs.
+SCALE_DEVICES = {"tiny": "cpu", "quick": "cpu", "paper": "auto"}
+
+
+def pipeline_device(config: dict, paper: dict | None = None) -> str:
+    """The --device of a paper's training jobs: config["device"] (all papers at once), else the paper's own
+    `device`, else the scale's default; auto resolved here, once."""
+    setting = config.get("device") or (paper or {}).get("device") or SCALE_DEVICES[config["scale"]]
+    return rule_device(setting)
+
+
 def gpus(device: str) -> int:
     """Snakemake's `gpu` resource of a job on `device`."""
     return 1 if device.startswith("cuda") else 0
