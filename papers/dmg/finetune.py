@@ -38,7 +38,7 @@ from shared.rl.cli import AlgoSpec, build_config, check_seeds, command_line, dat
 from shared.rl.device import DEVICES, resolve_device
 from shared.rl.loop import LoopResult, LoopSettings, train
 from shared.rl.sources import GaussianExploration, OnlineBuffer, OnlineTask, PolicySampling, prepare_transitions
-from shared.runs import Run
+from shared.runs import Run, load_torch
 
 METHODS = ("dmg", "iql", "td3")
 
@@ -173,7 +173,7 @@ def read_offline_run(directory: str, method: str, dataset: str, source: str) -> 
                          f"({final.get('source')}), not {method} on {dataset} ({source})")
     # Read the checkpoint file directly: Run.load_checkpoint would rewrite the offline run's logs.
     raw = checkpoint_path.read_bytes()
-    payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=False)
+    payload = load_torch(io.BytesIO(raw))
     if payload["step"] != final["steps"]:
         raise SystemExit(f"--offline-run {directory}: checkpoint at step {payload['step']}, run has {final['steps']}")
     return final, payload["state"]["algo"], hashlib.sha256(raw).hexdigest()

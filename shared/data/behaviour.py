@@ -32,7 +32,7 @@ from shared.rl import streams
 from shared.rl.loop import LoopSettings, run_fingerprint, train
 from shared.rl.sac import SAC, SACConfig, TanhGaussianActor
 from shared.rl.sources import OnlineBuffer, OnlineTask, PolicySampling
-from shared.runs import Run, atomic_write_bytes, atomic_write_json
+from shared.runs import Run, atomic_write_bytes, atomic_write_json, load_torch
 
 EVAL_SEED_OFFSET = streams.ENV_OFFSETS["eval_env"]  # evaluation never shares seeds with training (DMG authors)
 REPO = Path(__file__).resolve().parents[2]
@@ -228,7 +228,7 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, n
 def _refuse_other_checkpoint(run: Run, fingerprint: str) -> None:
     if not run.checkpoint_path.exists():
         return
-    payload = torch.load(run.checkpoint_path, map_location="cpu", weights_only=False)
+    payload = load_torch(run.checkpoint_path)
     if payload["state"].get("fingerprint") != fingerprint:
         raise SystemExit(f"{run.checkpoint_path} (step {payload['step']}) was made with other settings or code: "
                          "resume it with the code and config that made it (see its progress.json), or pass "

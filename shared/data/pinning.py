@@ -20,7 +20,7 @@ import torch
 from shared.data.generate import select_checkpoints
 from shared.data.replay import compact, read_replay
 from shared.data.settings import PINNED_DIR, DataSettings
-from shared.runs import atomic_write_bytes, atomic_write_json
+from shared.runs import atomic_write_bytes, atomic_write_json, load_torch
 
 BEHAVIOUR_FILES = ("policies.pt", "replay.npz", "metrics.jsonl", "behaviour.json")  # manifest last
 # What shared/data/pinned/ may hold: the quick pins (22 MB) plus at most 60 MB for the D4RL-level pins (issue 9).
@@ -86,7 +86,7 @@ def pin_behaviour(source: Path, target: Path, settings: DataSettings, env: str, 
         raise SystemExit(f"{source} was not made with the config's settings: {reason}")
     selection = select_checkpoints(manifest["checkpoints"], settings.medium_band(env))
     steps = sorted({selection["medium_step"], selection["expert_step"]})
-    policies = torch.load(source / "policies.pt", map_location="cpu", weights_only=False)
+    policies = load_torch(source / "policies.pt")
     policies["actors"] = {step: policies["actors"][step] for step in steps}
     staging = target.with_name(target.name + ".staging")
     shutil.rmtree(staging, ignore_errors=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from shared.model.ensemble import FitReport, GaussianEnsemble, ModelSettings, settings_dict
-from shared.runs import atomic_write_bytes, atomic_write_json
+from shared.runs import atomic_write_bytes, atomic_write_json, load_torch
 
 # Entries of a one-seed state dict whose first dimension is the seed (the others are per member: K*M).
 PER_SEED = ("in_mean", "in_std", "elites")
@@ -61,7 +61,7 @@ def load_ensemble(paths: Sequence[str | Path], device="cpu") -> GaussianEnsemble
         path = path / "model.pt" if path.is_dir() else path
         if not path.exists():
             raise SystemExit(f"dynamics model {path} not found: fit it with `python -m shared.model.train`")
-        payloads.append(torch.load(path, map_location="cpu", weights_only=False))
+        payloads.append(load_torch(path))
     first = payloads[0]
     for p in payloads[1:]:
         if (p["obs_dim"], p["act_dim"], p["settings"]) != (first["obs_dim"], first["act_dim"], first["settings"]):

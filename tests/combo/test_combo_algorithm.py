@@ -8,6 +8,7 @@ import torch
 
 from combo.helpers import ACT, OBS, TINY, batches, set_up, synthetic_data
 from shared.rl.combo import COMBO, COMBOConfig, conservative_gap
+from shared.runs import load_torch
 
 
 def test_conservative_gap_on_a_fixed_batch_matches_a_hand_computation():
@@ -69,7 +70,7 @@ def run(seeds, steps, config=COMBOConfig(**TINY), cls=COMBO, resume_at=None):
             torch.save(algo.state_dict(), buffer)
             buffer.seek(0)
             algo = cls(OBS, ACT, 1.0, seeds, config)
-            algo.load_state_dict(torch.load(buffer, weights_only=False))
+            algo.load_state_dict(load_torch(buffer))
     return algo, stats
 
 

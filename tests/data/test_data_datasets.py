@@ -257,7 +257,7 @@ def test_a_trimmed_pin_makes_the_same_datasets(root, tmp_path):
     medium = _load(root, "medium").metadata["checkpoints"]
     assert entry["actors"] == sorted({medium["medium_step"], medium["expert_step"]})
     assert entry["replay_steps"] == medium["medium_step"]
-    assert set(torch.load(target / "policies.pt", weights_only=False)["actors"]) == set(entry["actors"])
+    assert set(load_torch(target / "policies.pt")["actors"]) == set(entry["actors"])
     other = tmp_path / "other"
     assert install_pinned(target, behaviour_dir(other, "tiny", "hopper"), SETTINGS, "hopper")
     for level in ("medium", "medium-replay", "expert"):

@@ -15,6 +15,7 @@ from shared.data import load_dataset
 from shared.data.minari_io import minari_datasets_path, minari_root
 from shared.rl.buffers import ReplayBuffer
 from shared.rl.envs import SeedEnvs
+from shared.runs import load_torch
 
 pytest.importorskip("gymnasium_robotics")
 pytestmark = pytest.mark.filterwarnings("ignore")  # Gymnasium-Robotics' deprecation notices
@@ -152,7 +153,7 @@ def test_offline_dmg_then_fine_tuning_on_antmaze_resumes_exactly(antmaze_root, t
     assert whole["config"]["expectile"] == 0.9 and whole["label"].startswith("antmaze-umaze (minari")
 
     killed_at_update(30, finetune.main, finetune_args(antmaze_root, tmp_path / "offline", tmp_path / "killed"))
-    assert torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)["step"] == 20  # mid-episode
+    assert load_torch(tmp_path / "killed" / "checkpoint.pt")["step"] == 20  # mid-episode
     resumed = finetune.main(finetune_args(antmaze_root, tmp_path / "offline", tmp_path / "killed"))
     assert (tmp_path / "whole" / "eval.csv").read_text() == (tmp_path / "killed" / "eval.csv").read_text()
     assert metrics_of(tmp_path / "whole") == metrics_of(tmp_path / "killed")

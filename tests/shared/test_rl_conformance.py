@@ -10,6 +10,7 @@ from shared.baselines import BC, IQL, TD3, TD3BC, BCConfig, IQLConfig, TD3BCConf
 from shared.baselines.bcq import BCQ, BCQConfig
 from shared.rl.protocol import Algorithm
 from shared.rl.sac import SAC, SACConfig
+from shared.runs import load_torch
 
 OBS, ACT, B, STEPS = 3, 2, 8, 6
 H = (16, 16)
@@ -54,7 +55,7 @@ def reload(algo, name, seeds):
     torch.save(algo.state_dict(), buffer)
     buffer.seek(0)
     fresh = make(name, seeds)
-    fresh.load_state_dict(torch.load(buffer, weights_only=False))
+    fresh.load_state_dict(load_torch(buffer))
     return fresh
 
 
