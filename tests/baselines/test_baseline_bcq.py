@@ -27,10 +27,15 @@ def test_bcq_target_takes_the_max_over_sampled_next_actions():
     bcq = BCQ(3, 2, 1.0, [0], SMALL)
     make_action_probe(bcq.critic_target.q1, obs_dim=3)   # Q'(s', a') = a'[0] for both heads
     make_action_probe(bcq.critic_target.q2, obs_dim=3)
+    states = [g.get_state() for g in bcq.noise_generators]
     best = bcq.target_values(batch["next_observations"])
-    samples = torch.stack([bcq.sample_actions(batch["next_observations"], bcq.noise_generators, bcq.actor_target)
-                           [..., 0] for _ in range(10)])
-    assert (best >= samples.median(dim=0).values).all()   # the max of 10 draws beats the median of 10 others
+    for g, state in zip(bcq.noise_generators, states):     # replay the same 10 draws per next state
+        g.set_state(state)
+    n = bcq.config.n_target_samples
+    repeated = batch["next_observations"].repeat_interleave(n, dim=1)
+    draws = bcq.sample_actions(repeated, bcq.noise_generators, bcq.actor_target)[..., 0].reshape(1, 64, n)
+    torch.testing.assert_close(best, draws.amax(dim=2))    # the max over the draws, not their mean or the first
+    assert (best > draws.mean(dim=2)).all()
     assert (best <= 1.0).all()
 
 
