@@ -1,4 +1,4 @@
-# COMBO's appendix theory checked numerically on random finite MDPs (papers/combo/THEORY.md). Included by
+# COMBO's appendix theory checked numerically on random finite MDPs (papers/combo/README.md, "Theory, numerically"). Included by
 # papers/combo/rules.smk; settings from config["combo"]["theory"] (defaults in papers/combo/theory.py):
 #   instances: random instances per cell, seed: base seed.
 #   snakemake --cores 1 combo_theory

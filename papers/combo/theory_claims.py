@@ -1,7 +1,7 @@
 """COMBO's theoretical statements (appendix A) as claims over results/combo/theory/checks.csv.
 
 A claim holds when the statement as printed has no counterexample among the random instances; the evidence
-also names the corrected statement that was checked instead (papers/combo/THEORY.md).
+also names the corrected statement that was checked instead (papers/combo/README.md, "Theory, numerically").
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-# DROMO's theory checked numerically (papers/dromo/THEORY.md) and its Figure 1 recreated on a toy problem.
+# DROMO's theory checked numerically (papers/dromo/README.md, "Theory, numerically") and its Figure 1 recreated on a toy problem.
 # Included by papers/dromo/rules.smk; settings from config["dromo"]["theory"] (defaults in the modules):
 #   instances, seed (papers/dromo/theory.py); figure1: {iterations, grid} (papers/dromo/theory_figure1.py).
 #   snakemake --cores 1 dromo_theory

@@ -1,7 +1,7 @@
 """DROMO's theoretical statements (Sec. 3-4, App. C) and its Figure 1 as claims over results/dromo/theory/.
 
 A claim holds when the statement as printed has no counterexample among the random instances; the evidence
-also names the corrected statement that was checked instead (papers/dromo/THEORY.md).
+also names the corrected statement that was checked instead (papers/dromo/README.md, "Theory, numerically").
 """
 from __future__ import annotations
 

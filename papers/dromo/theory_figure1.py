@@ -3,7 +3,7 @@
 
     python -m papers.dromo.theory_figure1 --out results/dromo/theory [--iterations 40] [--grid 41]
 
-The paper's Fig. 1 is a schematic without data; everything below is our assumption (THEORY.md lists it):
+The paper's Fig. 1 is a schematic without data; everything below is our assumption (papers/dromo/README.md lists it):
 s, a in [-1, 1]; s' = clip(s + 0.5 a), r = s (high-reward states s > 0: green, low: blue); dataset actions on the
 narrow line a = -0.6 s + N(0, 0.03^2) (pi_beta); the evaluated/rollout policy pi(s) = 0.5 + 0.2 s + N(0, 0.05^2)
 (red), rolled out 3 steps in a perfect model from dataset states; f = 0.5, gamma = 0.9, beta = 1, alpha = 2;

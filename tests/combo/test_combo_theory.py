@@ -1,5 +1,5 @@
 """COMBO's appendix theory on random finite MDPs: identities that must hold, counterexamples to the statements
-as printed, and the corrected statements (papers/combo/THEORY.md)."""
+as printed, and the corrected statements (papers/combo/README.md, "Theory, numerically")."""
 import numpy as np
 import pandas as pd
 import pytest

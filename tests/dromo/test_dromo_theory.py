@@ -1,6 +1,6 @@
 """DROMO's theory on random finite problems: the chi^2-ball supremum, the exact tabular critic step, the fixed
 point and the linear-FA threshold; counterexamples to the printed statements and the corrected ones
-(papers/dromo/THEORY.md)."""
+(papers/dromo/README.md, "Theory, numerically")."""
 import numpy as np
 import pandas as pd
 import pytest
