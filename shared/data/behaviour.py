@@ -25,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from shared.data.carry import CARRY_FILE, restore_carry
 from shared.data.catalog import EnvFamily, generated_env_id
 from shared.evaluate import evaluate_policy, normalized_score
 from shared.nets import member_randn, seed_generators
@@ -173,7 +174,8 @@ def family_evaluator(family: EnvFamily):
 
 def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, name: str,
                     sac_config: SACConfig = SACConfig(), device: str = "cpu",
-                    sac_source: str = "shared/rl/sac.py SACConfig defaults", restart: bool = False) -> dict:
+                    sac_source: str = "shared/rl/sac.py SACConfig defaults", restart: bool = False,
+                    carry: Path | None = None) -> dict:
     """Run SAC on the family's Gymnasium v5 env through the training loop and write the files listed in the
     module docstring; `name` is the behaviour's name (data/behaviour/<name>/), `sac_source` where the
     hyperparameters come from.
@@ -182,7 +184,8 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, n
     everything seen so far. At every checkpoint the loop saves its whole state to <out>/checkpoint.pt, and a later
     call with the same settings resumes from it and produces the same files an uninterrupted run would. A
     checkpoint made with other settings or code is refused (hours of training are not dropped silently) unless
-    `restart`."""
+    `restart`. Without a checkpoint, a `carry` folder (shared/data/carry.py: the training of an earlier session,
+    committed) is restored first, unless `restart`."""
     torch.set_num_threads(1)
     out.mkdir(parents=True, exist_ok=True)
     env_id = generated_env_id(family)
@@ -195,7 +198,11 @@ def train_behaviour(family: EnvFamily, settings: BehaviourSettings, out: Path, n
     run = Run(out, seeds)
     describe = {"config": asdict(sac_config)}
     if not restart:
-        _refuse_other_checkpoint(run, run_fingerprint(source, seeds, loop, describe["config"], asdict(settings)))
+        fingerprint = run_fingerprint(source, seeds, loop, describe["config"], asdict(settings))
+        _refuse_other_checkpoint(run, fingerprint)
+        if carry is not None and (carry / CARRY_FILE).exists() and not run.checkpoint_path.exists():
+            step = restore_carry(carry, out, family, source, seeds, fingerprint)
+            print(f"{family.name}: restored the carried training at step {step} from {carry}")
     final = train(agent, source, loop, run, family_evaluator(family), describe=describe,
                   rate_name="env_steps_per_s", eval_hook=recorder, fingerprint_extra=asdict(settings))
 

@@ -7,6 +7,7 @@ import json
 import torch
 
 from shared.config import json_mapping
+from shared.data.carry import carry_dir, remove_carry
 from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pin", help="write the trimmed pin of a trained behaviour to shared/data/pinned/ (to commit)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
+    p.add_argument("--root", default="data")
+
+    p = sub.add_parser("carry", help="write an unfinished training's carry to shared/data/pinned/ (to commit; "
+                                     "the next session's `behaviour` resumes from it)")
+    p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
+    p.add_argument("--scale", default="paper", choices=SCALES)
     p.add_argument("--root", default="data")
 
     p = sub.add_parser("progress", help="the scores behaviour training has reached so far, per env (JSON)")
@@ -69,7 +76,17 @@ def _behaviour(args) -> None:
         print(f"behaviour policy of {args.env} ({settings.behaviour_name}): installed pinned artifacts from {pinned}")
     else:
         train_behaviour(LOCOMOTION[args.env], settings.sac, out, settings.behaviour_name, settings.agent,
-                        args.device or settings.device, settings.agent_source, restart=args.restart)
+                        args.device or settings.device, settings.agent_source, restart=args.restart,
+                        carry=carry_dir(PINNED_DIR, settings.behaviour_name, args.env))
+
+
+def _carry(args) -> None:
+    from shared.data.carry import export_carry
+    settings = load_settings(args.scale)
+    name = settings.behaviour_name
+    record = export_carry(behaviour_dir(args.root, name, args.env), carry_dir(PINNED_DIR, name, args.env),
+                          settings.medium_band(args.env))
+    print(json.dumps({k: record[k] for k in ("step", "chunks", "actors_kept")}))
 
 
 def _pin(args) -> None:
@@ -80,6 +97,7 @@ def _pin(args) -> None:
               f"python -m shared.data pin --env {args.env} --scale {args.scale}")
     entry = pin_behaviour(behaviour_dir(args.root, name, args.env), PINNED_DIR / name / args.env, settings,
                           args.env, remake)
+    remove_carry(carry_dir(PINNED_DIR, name, args.env))   # the finished training replaces its carry
     print(json.dumps(entry))
 
 
@@ -90,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
         _behaviour(args)
     elif args.command == "pin":
         _pin(args)
+    elif args.command == "carry":
+        _carry(args)
     elif args.command == "progress":
         from shared.data.progress import behaviour_progress
         print(json.dumps(behaviour_progress(load_settings(args.scale), args.root, args.out), indent=1))

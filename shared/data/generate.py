@@ -19,6 +19,7 @@ import numpy as np
 from shared.data.behaviour import load_actor, stochastic_policy
 from shared.data.catalog import generated_env_id, generated_id, parse_locomotion_name
 from shared.data.episodes import Episode, content_hash, flatten, split_transitions
+from shared.data.levels import select_checkpoints
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata, write_dataset
 from shared.data.replay import read_replay
 from shared.data.rollout import collect, uniform_random_policy
@@ -28,22 +29,6 @@ from shared.runs import load_torch
 
 SCORE_LABEL = "D4RL-style normalised (D4RL reference returns on generated Gymnasium v5 data)"
 LEVEL_SEED_OFFSET = {"random": 1000, "medium": 2000, "expert": 3000}
-
-
-def select_checkpoints(checkpoints: list[dict], band: tuple[float, float]) -> dict:
-    """Medium = first checkpoint scoring inside `band` (closest to the band when none does); expert = best."""
-    if not checkpoints:
-        raise SystemExit("behaviour manifest lists no checkpoints")
-    low, high = band
-
-    def distance_to_band(checkpoint: dict) -> float:
-        return max(low - checkpoint["normalized_score"], checkpoint["normalized_score"] - high, 0.0)
-    inside = [c for c in checkpoints if distance_to_band(c) == 0.0]
-    medium = inside[0] if inside else min(checkpoints, key=distance_to_band)
-    expert = max(checkpoints, key=lambda c: c["normalized_score"])
-    return {"medium_step": medium["step"], "medium_score": medium["normalized_score"],
-            "medium_in_band": bool(inside), "expert_step": expert["step"],
-            "expert_score": expert["normalized_score"], "medium_band": list(band)}
 
 
 def read_manifest(directory: Path, scale: str) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shared.data.generate import select_checkpoints
+from shared.data.levels import select_checkpoints
 from shared.data.replay import compact, read_replay
 from shared.data.settings import PINNED_DIR, DataSettings
 from shared.runs import atomic_write_bytes, atomic_write_json, load_torch

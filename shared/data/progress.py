@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shared.data.generate import select_checkpoints
+from shared.data.levels import select_checkpoints
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.runs import atomic_write_json
 

@@ -61,7 +61,8 @@ class ReplayBuffer:
 
     def state_dict(self) -> dict:
         return {"size": self.size, "position": self.position,
-                "online": {name: t[:, :self.size].cpu() for name, t in self.online.items()}}
+                # clone: saving a slice would save the whole preallocated storage (110 MB at step 5k of 1M)
+                "online": {name: t[:, :self.size].cpu().clone() for name, t in self.online.items()}}
 
     def load_state_dict(self, state: dict) -> None:
         self.size, self.position = state["size"], state["position"]

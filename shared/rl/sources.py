@@ -194,11 +194,16 @@ class OnlineBuffer:
     def before_update(self, step: int, algo) -> None:
         """One environment step per seed with the exploration policy; the transition goes to the buffer."""
         obs = self.task.normalise(self.envs.obs).unsqueeze(1)                          # [K, 1, obs]
-        action = self.explore(algo, obs, step, self.task.max_action)
-        action = torch.nan_to_num(action.squeeze(1).cpu())                             # diverged seeds: NaN
+        self.step_with(self.explore(algo, obs, step, self.task.max_action).squeeze(1))
+
+    def step_with(self, action: torch.Tensor) -> None:
+        """Step every seed's environment with `action` [K, act] and store the transitions (a carried behaviour
+        training is rebuilt by replaying its actions through here: shared/data/carry.py)."""
+        obs = self.task.normalise(self.envs.obs)
+        action = torch.nan_to_num(action.cpu())                                        # diverged seeds: NaN
         next_obs, rewards, terminated, truncated = self.envs.step(action.numpy())
         self.timeouts[:, self.buffer.size] = truncated
-        self.buffer.add(observations=obs.squeeze(1), actions=action, rewards=self.task.reward(rewards),
+        self.buffer.add(observations=obs, actions=action, rewards=self.task.reward(rewards),
                         next_observations=self.task.normalise(next_obs),
                         terminals=torch.as_tensor(terminated).float())
 

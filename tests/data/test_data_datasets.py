@@ -12,7 +12,8 @@ import torch
 from shared.data import dataset_target, load_dataset
 from shared.data.behaviour import train_behaviour
 from shared.data.catalog import LOCOMOTION
-from shared.data.generate import generate_dataset, select_checkpoints
+from shared.data.generate import generate_dataset
+from shared.data.levels import select_checkpoints
 from shared.data.pinning import install_pinned
 from shared.data.settings import DataSettings, behaviour_dir
 from shared.rl.sac import SACConfig
