@@ -86,7 +86,12 @@ def _carry(args) -> None:
     name = settings.behaviour_name
     record = export_carry(behaviour_dir(args.root, name, args.env), carry_dir(PINNED_DIR, name, args.env),
                           settings.medium_band(args.env))
-    print(json.dumps({k: record[k] for k in ("step", "chunks", "actors_kept")}))
+    from shared.data.pinning import PINNED_BUDGET_BYTES, folder_bytes
+    size = folder_bytes(PINNED_DIR)
+    print(json.dumps({**{k: record[k] for k in ("step", "chunks", "actors_kept")}, "pinned_mb": round(size / 1e6, 1)}))
+    if size > PINNED_BUDGET_BYTES:   # the committed folder's budget (a test checks it)
+        raise SystemExit(f"{PINNED_DIR} now holds {size / 1e6:.1f} MB, over its budget of "
+                         f"{PINNED_BUDGET_BYTES / 1e6:.0f} MB: pin finished envs, or carry fewer")
 
 
 def _pin(args) -> None:
