@@ -246,16 +246,24 @@ def results_root(scale: str) -> str:
     return "results" if scale == DEFAULT_SCALE else f"results/{scale}"
 
 
+def data_root(root: str, scale: str) -> str:
+    """Where a scale's datasets and behaviour policies go: `root` for the default scale, <root>/<scale>/ for every
+    other. Generated datasets are named without their scale (generated/hopper/medium-v0), so without this a
+    paper-scale run would regenerate the quick datasets in place at 1M transitions each."""
+    return root if scale == DEFAULT_SCALE else f"{root}/{scale}"
+
+
 def resolve(config: dict) -> dict:
     """`config` (config/config.yaml merged with the command line's) validated, with config[<paper>] = that
-    paper's settings for the active scale and config["data"] the data settings, each validated by its schema; config["results"] the scale's output root."""
+    paper's settings for the active scale and config["data"] the data settings, each validated by its schema; config["results"] and config["data_root"]
+    the scale's output and data roots."""
     schema = top_level_schema()
     config = coerce(config, schema)
     validate(config, schema)
     resolved = copy.deepcopy(config)
     scale = resolved["scale"]
     resolved["data"] = settings("data", scale, resolved["data"])
-    resolved["data_root"] = resolved["data"]["root"]
+    resolved["data_root"] = data_root(resolved["data"]["root"], scale)
     resolved["results"] = results_root(scale)
     resolved["model"] = settings("model", scale, resolved.get("model") or {})  # dynamics models of COMBO, DROMO
     for paper in resolved["papers"]:

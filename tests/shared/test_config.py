@@ -32,6 +32,11 @@ def test_resolve_fills_paper_settings_for_the_scale():
     assert resolved["data"]["source"] == "generated" and resolved["data"]["rollout_envs"] == 10
 
 
+def test_other_scales_keep_their_data_apart_from_the_quick_datasets():
+    assert resolve(merge(GOOD, {"scale": "paper"}))["data_root"] == "data/paper"
+    assert resolve(merge(GOOD, {"scale": "tiny", "data": {"root": "/tmp/d"}}))["data_root"] == "/tmp/d/tiny"
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in cfg.PAPER_CONFIGS.glob("*.yaml")))
 @pytest.mark.parametrize("scale", ["tiny", "quick", "paper"])
 def test_every_committed_scale_is_valid(name, scale):
