@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="paper", choices=SCALES)
     p.add_argument("--root", default="data")
     p.add_argument("--out", help="also write the JSON here (e.g. results/data/behaviour_progress.json)")
+    p.add_argument("--figure", help="also draw it here (e.g. results/data/behaviour_progress.png)")
 
     p = sub.add_parser("generate", help="write one generated dataset from trained behaviour policies (step 2)")
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
@@ -116,8 +117,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "carry":
         _carry(args)
     elif args.command == "progress":
-        from shared.data.progress import behaviour_progress
-        print(json.dumps(behaviour_progress(load_settings(args.scale), args.root, args.out), indent=1))
+        from shared.data.progress import behaviour_progress, progress_figure
+        report = behaviour_progress(load_settings(args.scale), args.root, args.out)
+        if args.figure:
+            progress_figure(report, args.figure)
+        print(json.dumps({env: {k: v for k, v in r.items() if k != "checkpoints"} for env, r in report["envs"].items()},
+                         indent=1))
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
         generate_dataset(args.name, load_settings(args.scale, args.settings), args.root)
