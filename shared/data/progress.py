@@ -65,6 +65,8 @@ def progress_figure(report: dict, out: str | Path) -> Path:
             ax.plot(medium["step"] / 1e3, medium["normalized_score"], "o", color="tab:orange", label="medium found")
         ax.set_xlim(0, record["total_steps"] / 1e3)
     axes[0][0].set_ylabel("D4RL-style normalised score")
-    axes[0][-1].legend(loc="lower right", fontsize=7)
+    labelled = {label: handle for ax in axes[0] for handle, label in zip(*ax.get_legend_handles_labels())}
+    if labelled:
+        fig.legend(labelled.values(), labelled.keys(), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     fig.suptitle(f"behaviour SAC '{report['behaviour']}' ({report['scale']} scale): score per checkpoint")
     return save(fig, out)
