@@ -6,12 +6,13 @@ import json
 
 import torch
 
-from shared.config import json_mapping
+from shared.config import DEFAULT_SCALE, data_root, json_mapping
 from shared.data.carry import carry_dir, remove_carry
 from shared.data.catalog import LOCOMOTION, SOURCES
 from shared.data.settings import PINNED_DIR, behaviour_dir, load_settings
 
 SCALES = ("tiny", "quick", "paper")
+ROOT_HELP = "data root (default: the pipeline's: data, or data/<scale> for a scale other than quick)"
 SETTINGS_HELP = ("the settings as JSON, over the scale's config/papers/data.yaml (the pipeline passes its resolved "
                  "values, so --config overrides reach the job)")
 
@@ -23,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("behaviour", help="train the SAC behaviour policy of one env (D4RL recipe, step 1)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
-    p.add_argument("--root", default="data", help="data root (default: data)")
+    p.add_argument("--root", help=ROOT_HELP)
     p.add_argument("--device", help="torch device of the SAC networks (default: the scale's `device`, else cpu)")
     p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
     p.add_argument("--retrain", action="store_true",
@@ -34,36 +35,36 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pin", help="write the trimmed pin of a trained behaviour to shared/data/pinned/ (to commit)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="quick", choices=SCALES)
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
 
     p = sub.add_parser("carry", help="write an unfinished training's carry to shared/data/pinned/ (to commit; "
                                      "the next session's `behaviour` resumes from it)")
     p.add_argument("--env", required=True, choices=sorted(LOCOMOTION))
     p.add_argument("--scale", default="paper", choices=SCALES)
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
 
     p = sub.add_parser("progress", help="the scores behaviour training has reached so far, per env (JSON)")
     p.add_argument("--scale", default="paper", choices=SCALES)
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
     p.add_argument("--out", help="also write the JSON here (e.g. results/data/behaviour_progress.json)")
     p.add_argument("--figure", help="also draw it here (e.g. results/data/behaviour_progress.png)")
 
     p = sub.add_parser("generate", help="write one generated dataset from trained behaviour policies (step 2)")
     p.add_argument("name", help="D4RL-style name, e.g. hopper-medium-replay")
     p.add_argument("--scale", default="quick", choices=SCALES)
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
     p.add_argument("--settings", type=json_mapping, help=SETTINGS_HELP)
 
     p = sub.add_parser("fetch", help="download (minari) or download/convert (d4rl) one dataset")
     p.add_argument("name", help="short name (hopper-medium, antmaze-umaze) or a Minari id")
     p.add_argument("--source", required=True, choices=[s for s in SOURCES if s != "generated"])
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
     p.add_argument("--hdf5", help="d4rl: a local D4RL v2 HDF5 file instead of the public URL")
 
     p = sub.add_parser("info", help="load a dataset and print its size, statistics and provenance")
     p.add_argument("name")
     p.add_argument("--source", default="generated", choices=SOURCES)
-    p.add_argument("--root", default="data")
+    p.add_argument("--root", help=ROOT_HELP)
     return parser
 
 
@@ -109,6 +110,8 @@ def _pin(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.root is None:
+        args.root = data_root("data", getattr(args, "scale", DEFAULT_SCALE))
     torch.set_num_threads(1)
     if args.command == "behaviour":
         _behaviour(args)
