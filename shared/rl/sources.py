@@ -193,13 +193,14 @@ class OnlineBuffer:
 
     def before_update(self, step: int, algo) -> None:
         """One environment step per seed with the exploration policy; the transition goes to the buffer."""
-        obs = self.task.normalise(self.envs.obs).unsqueeze(1)                          # [K, 1, obs]
-        self.step_with(self.explore(algo, obs, step, self.task.max_action).squeeze(1))
+        obs = self.task.normalise(self.envs.obs)                                       # [K, obs]
+        self.step_with(self.explore(algo, obs.unsqueeze(1), step, self.task.max_action).squeeze(1), obs)
 
-    def step_with(self, action: torch.Tensor) -> None:
-        """Step every seed's environment with `action` [K, act] and store the transitions (a carried behaviour
-        training is rebuilt by replaying its actions through here: shared/data/carry.py)."""
-        obs = self.task.normalise(self.envs.obs)
+    def step_with(self, action: torch.Tensor, obs: torch.Tensor | None = None) -> None:
+        """Step every seed's environment with `action` [K, act] and store the transitions; `obs` is the current
+        normalised observation when the caller has it (a carried behaviour training is rebuilt by replaying its
+        actions through here: shared/data/carry.py)."""
+        obs = self.task.normalise(self.envs.obs) if obs is None else obs
         action = torch.nan_to_num(action.cpu())                                        # diverged seeds: NaN
         next_obs, rewards, terminated, truncated = self.envs.step(action.numpy())
         self.timeouts[:, self.buffer.size] = truncated
