@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help=ROOT_HELP)
     p.add_argument("--hdf5", help="d4rl: a local D4RL v2 HDF5 file instead of the public URL")
 
+    p = sub.add_parser("levels", help="the generated datasets' D4RL-style scores per env and level beside "
+                                      "D4RL's own (Markdown)")
+    p.add_argument("--scale", default="quick", choices=SCALES)
+    p.add_argument("--root", help=ROOT_HELP)
+    p.add_argument("--out", help="also write the rows as JSON here (e.g. results/data/levels.json)")
+
     p = sub.add_parser("info", help="load a dataset and print its size, statistics and provenance")
     p.add_argument("name")
     p.add_argument("--source", default="generated", choices=SOURCES)
@@ -129,6 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "generate":
         from shared.data.generate import generate_dataset
         generate_dataset(args.name, load_settings(args.scale, args.settings), args.root)
+    elif args.command == "levels":
+        from shared.data.level_table import level_table
+        print(level_table(load_settings(args.scale).envs, args.root, args.out))
     elif args.command == "fetch":
         from shared.data.sources import fetch
         fetch(args.name, args.source, args.root, hdf5=args.hdf5)

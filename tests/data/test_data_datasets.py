@@ -13,6 +13,7 @@ from shared.data import dataset_target, load_dataset
 from shared.data.behaviour import train_behaviour
 from shared.data.catalog import LOCOMOTION
 from shared.data.generate import generate_dataset
+from shared.data.level_table import level_rows, markdown
 from shared.data.levels import select_checkpoints
 from shared.data.pinning import install_pinned
 from shared.data.settings import DataSettings, behaviour_dir
@@ -109,6 +110,20 @@ def test_provenance_is_recorded(root):
                 "content_sha256", "rollout_seed"):
         assert key in meta, key
     assert meta["checkpoints"]["expert_step"] in (100, 200, 300)
+
+
+def test_level_table_shows_each_levels_score_beside_d4rls(root):
+    rows = {r["level"]: r for r in level_rows(("hopper", "walker2d"), root) if r["env"] == "hopper"}
+    for level in LEVELS:
+        meta = _load(root, level).metadata
+        assert rows[level]["score"] == pytest.approx(meta["episode_normalized_mean"]), level
+        assert rows[level]["transitions"] == len(_load(root, level))
+    assert rows["medium"]["checkpoints"]["medium_step"] == _load(root, "medium").metadata["checkpoints"]["medium_step"]
+    assert (rows["medium"]["d4rl_data_score"], rows["expert"]["d4rl_data_score"]) == (44.0, 108.0)
+    table = markdown(level_rows(("hopper", "walker2d"), root))
+    assert f"| hopper (ours) | {rows['random']['score']:.1f} (400, " in table
+    assert "| hopper (D4RL's data) | not known here | 44 | not known here | 108 | not known here |" in table
+    assert "| walker2d (ours) | missing | missing | missing | missing | missing |" in table
 
 
 def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path, monkeypatch):
