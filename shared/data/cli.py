@@ -104,7 +104,7 @@ def _carry(args) -> None:
 
 def _pin(args) -> None:
     from shared.data.pinning import pin_behaviour
-    settings = load_settings(args.scale, args.settings)
+    settings = load_settings(args.scale)
     name = settings.behaviour_name
     remake = (f"python -m shared.data behaviour --env {args.env} --scale {args.scale} --retrain && "
               f"python -m shared.data pin --env {args.env} --scale {args.scale}")

@@ -293,6 +293,15 @@ def test_pinning_over_the_budget_is_refused_and_leaves_nothing(root, tmp_path):
     assert not any((tmp_path / "pinned").rglob("*.pt"))
 
 
+def test_the_pin_command_refuses_artifacts_of_other_settings_in_one_line(root, tmp_path, monkeypatch):
+    from shared.data import cli
+    monkeypatch.setattr(cli, "PINNED_DIR", tmp_path / "pinned")
+    # The fixture's SAC is smaller than the tiny config's: the command names the difference and writes nothing.
+    with pytest.raises(SystemExit, match="not made with the config's settings"):
+        cli.main(["pin", "--env", "hopper", "--scale", "tiny", "--root", str(root)])
+    assert not (tmp_path / "pinned").exists()
+
+
 def test_the_committed_pins_stay_within_the_budget():
     from shared.data.pinning import PINNED_BUDGET_BYTES, folder_bytes
     from shared.data.settings import PINNED_DIR
