@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.data.catalog import LOCOMOTION_LEVELS, generated_id
+from shared.data.loading import dataset_target
 from shared.data.minari_io import dataset_dir, read_metadata
 from shared.data.progress import D4RL_DATA_SCORES
 from shared.runs import atomic_write_json
@@ -17,7 +18,7 @@ def level_rows(envs: tuple[str, ...], root: str | Path) -> list[dict]:
         for level in LOCOMOTION_LEVELS:
             folder = dataset_dir(root, generated_id(f"{env}-{level}"))
             row = {"env": env, "level": level, "d4rl_data_score": D4RL_DATA_SCORES[env].get(level)}
-            if not (folder / "data" / "main_data.hdf5").exists():
+            if not Path(dataset_target(f"{env}-{level}", "generated", root)).exists():
                 rows.append({**row, "status": "missing"})
                 continue
             provenance = read_metadata(folder)["provenance"]
