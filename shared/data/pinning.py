@@ -3,8 +3,8 @@ and only when, they were made with exactly the configured settings; pin trained 
 
 A pin keeps what the datasets need: the manifest (every checkpoint's score), the actors of the medium and expert
 checkpoints, the replay buffer up to the medium checkpoint (medium-replay is cut from it) in the lossless compact
-form of shared/data/replay.py, and metrics.jsonl. Older pins (the quick ones) are full copies: every actor, the
-whole replay buffer; their manifests have no `pinned` entry.
+form of shared/data/replay.py, and metrics.jsonl. A trained (unpinned) folder holds every actor and the whole replay
+buffer; its manifest has no `pinned` entry.
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from shared.data.settings import PINNED_DIR, DataSettings
 from shared.runs import atomic_write_bytes, atomic_write_json, load_torch
 
 BEHAVIOUR_FILES = ("policies.pt", "replay.npz", "metrics.jsonl", "behaviour.json")  # manifest last
-# What shared/data/pinned/ may hold: the quick pins (22 MB) plus at most 60 MB for the D4RL-level pins (issue 9).
-PINNED_BUDGET_BYTES = 85_000_000
+# What shared/data/pinned/ may hold: issue 9 allows at most about 60 MB added to git for the D4RL-level pins.
+PINNED_BUDGET_BYTES = 60_000_000
 
 
 def _jsonable(value):

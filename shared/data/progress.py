@@ -1,12 +1,13 @@
 """Where behaviour training stands: per env, the steps done, each checkpoint's score, the medium candidate,
-wall time and hardware (from progress.json while it trains, behaviour.json when done), and its figure."""
+wall time and hardware (from progress.json while it trains, behaviour.json when done; the pinned manifest when the
+data root has neither), and its figure."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from shared.data.levels import select_checkpoints
-from shared.data.settings import DataSettings, behaviour_dir
+from shared.data.settings import PINNED_DIR, DataSettings, behaviour_dir
 from shared.runs import atomic_write_json
 
 # D4RL's own medium and expert data, D4RL-normalised (as issue 9 quotes them): the levels the training aims at.
@@ -15,16 +16,28 @@ D4RL_DATA_SCORES = {"hopper": {"medium": 44.0, "expert": 108.0}, "halfcheetah": 
 EXPERT_TARGET = 80.0   # issue 9: the best checkpoint must reach at least this on every env
 
 
-def env_progress(directory: Path, band: tuple[float, float]) -> dict:
-    done = directory / "behaviour.json"
-    path = done if done.exists() else directory / "progress.json"
-    if not path.exists():
+def record_path(trained: Path, pinned: Path) -> Path | None:
+    """The record to report: the data root's (done, else in progress), else the committed pin's manifest."""
+    for path in (trained / "behaviour.json", trained / "progress.json", pinned / "behaviour.json"):
+        if path.exists():
+            return path
+    return None
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the working directory when under it (so a committed report names no machine's path)."""
+    path = path.absolute()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def env_progress(path: Path | None, band: tuple[float, float]) -> dict:
+    if path is None:
         return {"status": "not started"}
     record = json.loads(path.read_text())
     checkpoints = [{k: c[k] for k in ("step", "normalized_score", "mean_return", "wall_seconds",
                                       "load_average_1min") if k in c} for c in record["checkpoints"]]
     selection = select_checkpoints(checkpoints, band)
-    return {"status": "done" if path == done else "training",
+    return {"status": "done" if path.name == "behaviour.json" else "training", "record": _shown(path),
             "step": checkpoints[-1]["step"], "total_steps": record.get("total_steps", record.get("steps")),
             "wall_seconds": record["wall_seconds"], "best_score": selection["expert_score"],
             "best_step": selection["expert_step"], "medium_band": list(band),
@@ -32,9 +45,12 @@ def env_progress(directory: Path, band: tuple[float, float]) -> dict:
             "hardware": record["hardware"], "code_commit": record["code_commit"], "checkpoints": checkpoints}
 
 
-def behaviour_progress(settings: DataSettings, root: str | Path, out: str | Path | None = None) -> dict:
+def behaviour_progress(settings: DataSettings, root: str | Path, out: str | Path | None = None,
+                       pinned_root: Path = PINNED_DIR) -> dict:
     report = {"behaviour": settings.behaviour_name, "scale": settings.scale, "sac": settings.sac.__dict__,
-              "envs": {env: env_progress(behaviour_dir(root, settings.behaviour_name, env), settings.medium_band(env))
+              "envs": {env: env_progress(record_path(behaviour_dir(root, settings.behaviour_name, env),
+                                                     pinned_root / settings.behaviour_name / env),
+                                         settings.medium_band(env))
                        for env in settings.envs}}
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -68,5 +84,5 @@ def progress_figure(report: dict, out: str | Path) -> Path:
     labelled = {label: handle for ax in axes[0] for handle, label in zip(*ax.get_legend_handles_labels())}
     if labelled:
         fig.legend(labelled.values(), labelled.keys(), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
-    fig.suptitle(f"behaviour SAC '{report['behaviour']}' ({report['scale']} scale): score per checkpoint")
+    fig.suptitle(f"behaviour SAC '{report['behaviour']}' ({report['scale']} scale): score per checkpoint", y=1.03)
     return save(fig, out)

@@ -72,7 +72,7 @@ def _bands(scale: str, band, envs: tuple[str, ...]) -> dict[str, tuple[float, fl
 
 def _agent(scale: str, mapping) -> tuple[SACConfig, str]:
     """The behaviour SAC's hyperparameters: `agent` lists them with their `source`; without it, SACConfig's
-    defaults (the quick and tiny pins were trained with them)."""
+    defaults (the tiny scale trains with them)."""
     if mapping is None:
         return SACConfig(), DataSettings.agent_source
     values = dict(mapping)

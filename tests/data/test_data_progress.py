@@ -25,3 +25,12 @@ def test_progress_reports_finished_and_unstarted_envs_and_draws_them(tmp_path):
     assert json.loads((tmp_path / "progress.json").read_text()) == report
     figure = progress_figure(report, tmp_path / "progress.png")
     assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_progress_falls_back_to_the_pinned_manifest(tmp_path):
+    trained = behaviour_dir(tmp_path / "trained", "tiny", "hopper")
+    train_behaviour(LOCOMOTION["hopper"], SETTINGS.sac, trained, "tiny", SETTINGS.agent)
+    report = behaviour_progress(SETTINGS, tmp_path / "fresh root", pinned_root=tmp_path / "trained" / "behaviour")
+    hopper = report["envs"]["hopper"]
+    assert hopper["status"] == "done" and hopper["record"].endswith("trained/behaviour/tiny/hopper/behaviour.json")
+    assert report["envs"]["walker2d"] == {"status": "not started"}

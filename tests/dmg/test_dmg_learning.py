@@ -25,8 +25,8 @@ STEPS, SEEDS, EPISODES = 3000, ["0", "1"], "10"
 FALLS_AT_ONCE = 2.0
 
 
-def behaviour_source():
-    for candidate in (PINNED_DIR / "quick" / "hopper", behaviour_dir(DEFAULT_ROOT, "quick", "hopper")):
+def behaviour_source(name):
+    for candidate in (PINNED_DIR / name / "hopper", behaviour_dir(DEFAULT_ROOT, name, "hopper")):
         if (candidate / "behaviour.json").exists():
             return candidate
     return None
@@ -34,12 +34,12 @@ def behaviour_source():
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory):
-    source = behaviour_source()
+    settings = load_settings("quick")
+    source = behaviour_source(settings.behaviour_name)
     if source is None:
         pytest.skip("no quick-scale hopper behaviour policy (pinned or under data/) to roll out a dataset from")
-    settings = load_settings("quick")
     root = tmp_path_factory.mktemp("data")
-    if not install_pinned(source, behaviour_dir(root, "quick", "hopper"), settings, "hopper"):
+    if not install_pinned(source, behaviour_dir(root, settings.behaviour_name, "hopper"), settings, "hopper"):
         pytest.skip(f"{source} was made with other SAC settings than the quick config")
     small = dataclasses.replace(settings, transitions={**settings.transitions, "medium": 15_000})
     generate_dataset("hopper-medium", small, root)
