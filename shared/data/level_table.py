@@ -1,5 +1,7 @@
 """The generated datasets' levels side by side: per env and level, the D4RL-style score of the data (mean over
-its episodes), its size, the behaviour checkpoints it comes from, and D4RL's own data score where known."""
+its episodes), its size, the behaviour checkpoints it comes from, and D4RL's own data score where known. A medium
+dataset is also checked against its medium band: the band picks a checkpoint by its score over a few evaluation
+episodes, and the data's mean over many episodes can land outside it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,9 +24,13 @@ def level_rows(envs: tuple[str, ...], root: str | Path) -> list[dict]:
                 rows.append({**row, "status": "missing"})
                 continue
             provenance = read_metadata(folder)["provenance"]
-            rows.append({**row, "status": "ok", "score": provenance["episode_normalized_mean"],
-                         "transitions": provenance["transitions"], "episodes": provenance["episodes"],
-                         "checkpoints": provenance.get("checkpoints")})   # random has none
+            row = {**row, "status": "ok", "score": provenance["episode_normalized_mean"],
+                   "transitions": provenance["transitions"], "episodes": provenance["episodes"],
+                   "checkpoints": provenance.get("checkpoints")}   # random has none
+            if level == "medium":
+                low, high = row["checkpoints"]["medium_band"]
+                row["data_in_band"] = low <= row["score"] <= high
+            rows.append(row)
     return rows
 
 
@@ -34,18 +40,22 @@ def markdown(rows: list[dict]) -> str:
     cell = {(r["env"], r["level"]): r for r in rows}
     lines = ["| env | " + " | ".join(LOCOMOTION_LEVELS) + " |", "|---" * (len(LOCOMOTION_LEVELS) + 1) + "|"]
     for env in envs:
-        ours = [_cell(cell[env, level]) for level in LOCOMOTION_LEVELS]
+        ours = [level_cell(cell[env, level]) for level in LOCOMOTION_LEVELS]
         d4rl = [f"{cell[env, level]['d4rl_data_score']:.0f}" if cell[env, level]["d4rl_data_score"] is not None
                 else "not known here" for level in LOCOMOTION_LEVELS]
         lines += [f"| {env} (ours) | " + " | ".join(ours) + " |", f"| {env} (D4RL's data) | " + " | ".join(d4rl) + " |"]
     return "\n".join(lines)
 
 
-def _cell(row: dict) -> str:
+def level_cell(row: dict) -> str:
     if row["status"] != "ok":
         return "missing"
     size = f"{row['transitions'] / 1e3:g}k" if row["transitions"] >= 1000 else str(row["transitions"])
-    return f"{row['score']:.1f} ({size}, {row['episodes']} ep.)"
+    text = f"{row['score']:.1f} ({size}, {row['episodes']} ep.)"
+    if row.get("data_in_band") is False:
+        low, high = row["checkpoints"]["medium_band"]
+        text += f", outside the band [{low:g}, {high:g}]"
+    return text
 
 
 def level_table(envs: tuple[str, ...], root: str | Path, out: str | Path | None = None) -> str:

@@ -13,7 +13,7 @@ from shared.data import dataset_target, load_dataset
 from shared.data.behaviour import train_behaviour
 from shared.data.catalog import LOCOMOTION
 from shared.data.generate import generate_dataset
-from shared.data.level_table import level_rows, markdown
+from shared.data.level_table import level_cell, level_rows, markdown
 from shared.data.levels import select_checkpoints
 from shared.data.pinning import install_pinned
 from shared.data.settings import DataSettings, behaviour_dir
@@ -124,6 +124,10 @@ def test_level_table_shows_each_levels_score_beside_d4rls(root):
     assert f"| hopper (ours) | {rows['random']['score']:.1f} (400, " in table
     assert "| hopper (D4RL's data) | not known here | 44 | not known here | 108 | not known here |" in table
     assert "| walker2d (ours) | missing | missing | missing | missing | missing |" in table
+    assert rows["medium"]["data_in_band"] is True      # the tiny band is [0, 100]
+    narrow = {**rows["medium"], "data_in_band": False, "checkpoints": {**rows["medium"]["checkpoints"],
+                                                                        "medium_band": [54.0, 70.0]}}
+    assert level_cell(narrow).endswith("ep.), outside the band [54, 70]")
 
 
 def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path, monkeypatch):
