@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared.data.catalog import LOCOMOTION_LEVELS, generated_id
+from shared.data.levels import level_check
 from shared.data.loading import dataset_target
 from shared.data.minari_io import dataset_dir, read_metadata
 from shared.data.progress import D4RL_DATA_SCORES
@@ -28,8 +29,7 @@ def level_rows(envs: tuple[str, ...], root: str | Path) -> list[dict]:
                    "transitions": provenance["transitions"], "episodes": provenance["episodes"],
                    "checkpoints": provenance.get("checkpoints")}   # random has none
             if level == "medium":
-                low, high = row["checkpoints"]["medium_band"]
-                row["data_in_band"] = low <= row["score"] <= high
+                row["data_in_band"] = level_check(provenance)["data_in_band"]
             rows.append(row)
     return rows
 

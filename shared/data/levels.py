@@ -17,3 +17,16 @@ def select_checkpoints(checkpoints: list[dict], band: tuple[float, float]) -> di
     return {"medium_step": medium["step"], "medium_score": medium["normalized_score"],
             "medium_in_band": bool(inside), "expert_step": expert["step"],
             "expert_score": expert["normalized_score"], "medium_band": list(band)}
+
+
+def level_check(metadata: dict) -> dict | None:
+    """A generated dataset's own score (mean over its episodes) and, for a medium dataset, whether it lies inside the
+    band its checkpoint was picked by (the checkpoint's few evaluation episodes can land inside while the data's many
+    episodes do not). None for data without a generated provenance."""
+    if "episode_normalized_mean" not in metadata:
+        return None
+    check = {"data_score": metadata["episode_normalized_mean"]}
+    if metadata.get("name", "").endswith("-medium"):
+        low, high = metadata["checkpoints"]["medium_band"]
+        check.update(medium_band=[low, high], data_in_band=bool(low <= check["data_score"] <= high))
+    return check

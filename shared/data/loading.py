@@ -12,6 +12,7 @@ from gymnasium.envs.registration import EnvSpec
 from shared.data.catalog import check_source, d4rl_id, generated_id, minari_id
 from shared.data.checks import check_transitions
 from shared.data.episodes import content_hash, flatten
+from shared.data.levels import level_check
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata
 from shared.evaluate import normalized_score
 from shared.goal_observations import register_robotics_envs
@@ -45,7 +46,7 @@ class OfflineDataset:
         return {"transitions": len(self), "episodes_ending_terminal": int(self.terminals.sum()),
                 "episodes_ending_timeout": int(self.timeouts.sum()), "obs_dim": self.observations.shape[1],
                 "act_dim": self.actions.shape[1], "reward_mean": float(self.rewards.mean()),
-                "env_id": self.env_id, "metadata": self.metadata}
+                "env_id": self.env_id, "level": level_check(self.metadata), "metadata": self.metadata}
 
 
 def dataset_id(name: str, source: str) -> str:

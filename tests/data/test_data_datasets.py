@@ -125,6 +125,9 @@ def test_level_table_shows_each_levels_score_beside_d4rls(root):
     assert "| hopper (D4RL's data) | not known here | 44 | not known here | 108 | not known here |" in table
     assert "| walker2d (ours) | missing | missing | missing | missing | missing |" in table
     assert rows["medium"]["data_in_band"] is True      # the tiny band is [0, 100]
+    assert _load(root, "medium").summary()["level"] == {"data_score": rows["medium"]["score"],
+                                                         "medium_band": [0.0, 100.0], "data_in_band": True}
+    assert _load(root, "expert").summary()["level"] == {"data_score": rows["expert"]["score"]}
     narrow = {**rows["medium"], "data_in_band": False, "checkpoints": {**rows["medium"]["checkpoints"],
                                                                         "medium_band": [54.0, 70.0]}}
     assert level_cell(narrow).endswith("ep.), outside the band [54, 70]")
