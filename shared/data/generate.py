@@ -19,7 +19,7 @@ import numpy as np
 from shared.data.behaviour import load_actor, stochastic_policy
 from shared.data.catalog import generated_env_id, generated_id, parse_locomotion_name
 from shared.data.episodes import Episode, content_hash, flatten, split_transitions
-from shared.data.levels import select_checkpoints
+from shared.data.levels import level_check, select_checkpoints
 from shared.data.minari_io import dataset_dir, read_episodes, read_metadata, write_dataset
 from shared.data.replay import read_replay
 from shared.data.rollout import collect, uniform_random_policy
@@ -67,6 +67,10 @@ def generate_dataset(name: str, settings: DataSettings, root: str | Path) -> Pat
     print(f"{name}: {provenance['transitions']} transitions, {len(episodes)} episodes, normalised return "
           f"{provenance['episode_normalized_mean']:.1f}, {seconds:.1f} s ({provenance['transitions'] / seconds:.0f} "
           f"transitions/s) -> {path}", file=sys.stderr)
+    check = level_check(provenance)
+    if check is not None and check.get("data_in_band") is False:
+        print(f"warning: {name} scores {check['data_score']:.1f}, outside the medium band {check['medium_band']} "
+              f"its checkpoint was picked by (over {settings.sac.eval_episodes} evaluation episodes)", file=sys.stderr)
     return path
 
 

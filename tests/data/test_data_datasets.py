@@ -1,5 +1,6 @@
 """The generated-data recipe end to end on a small hopper dataset, and the loader's errors."""
 import dataclasses
+import shutil
 import json
 import subprocess
 import sys
@@ -131,6 +132,16 @@ def test_level_table_shows_each_levels_score_beside_d4rls(root):
     narrow = {**rows["medium"], "data_in_band": False, "checkpoints": {**rows["medium"]["checkpoints"],
                                                                         "medium_band": [54.0, 70.0]}}
     assert level_cell(narrow).endswith("ep.), outside the band [54, 70]")
+
+
+def test_a_medium_dataset_outside_its_band_is_flagged(root, tmp_path, capsys):
+    other = tmp_path / "data"
+    shutil.copytree(behaviour_dir(root, "tiny", "hopper"), behaviour_dir(other, "tiny", "hopper"))
+    unreachable = dataclasses.replace(SETTINGS, medium_bands={"hopper": (500.0, 600.0)})
+    generate_dataset("hopper-medium", unreachable, other)
+    assert "warning: hopper-medium scores" in capsys.readouterr().err
+    level = load_dataset("hopper-medium", root=other).summary()["level"]
+    assert level["medium_band"] == [500.0, 600.0] and level["data_in_band"] is False
 
 
 def test_generation_is_deterministic_and_accepts_a_relative_root(root, tmp_path, monkeypatch):
