@@ -31,7 +31,8 @@ class ConfigError(ValueError):
     """A bad configuration value; the message is one line naming it."""
 
 
-def _relative(path: Path) -> str:
+def repo_relative(path: Path) -> str:
+    """The path relative to the repository when inside it (messages and committed files name no machine's path)."""
     path = Path(path).resolve()
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
@@ -44,11 +45,11 @@ def load_yaml(path: Path):
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{_relative(path)}{where}: invalid YAML: {problem}") from None
+        raise ConfigError(f"{repo_relative(path)}{where}: invalid YAML: {problem}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{_relative(path)}: not a text file (not UTF-8)") from None
+        raise ConfigError(f"{repo_relative(path)}: not a text file (not UTF-8)") from None
     except OSError as err:
-        raise ConfigError(f"cannot read {_relative(path)}: {err.strerror}") from None
+        raise ConfigError(f"cannot read {repo_relative(path)}: {err.strerror}") from None
 
 
 @functools.lru_cache(maxsize=64)
@@ -64,7 +65,7 @@ def available_papers() -> list[str]:
 def load_schema(name: str) -> dict:
     path = SCHEMAS / f"{name}.yaml"
     if not path.is_file():
-        raise ConfigError(f"{_relative(path)} is missing: every paper with a rules.smk needs a schema for its "
+        raise ConfigError(f"{repo_relative(path)} is missing: every paper with a rules.smk needs a schema for its "
                           f"config/papers/{name}.yaml mapping (see config/schema/dmg.yaml)")
     return load_yaml(path)
 
@@ -222,7 +223,7 @@ def scale_settings(name: str, scale: str) -> dict:
         return {}
     profiles = load_yaml(path) or {}
     if not isinstance(profiles, dict) or not isinstance(profiles.get(scale), dict):
-        raise ConfigError(f"config error: {_relative(path)} has no '{scale}' mapping")
+        raise ConfigError(f"config error: {repo_relative(path)} has no '{scale}' mapping")
     return copy.deepcopy(profiles[scale])
 
 
@@ -275,7 +276,7 @@ def load_config(overrides: dict | None = None) -> dict:
     """config/config.yaml with `overrides` (the command line's) merged in, resolved."""
     base = load_yaml(TOP_LEVEL)
     if not isinstance(base, dict):
-        raise ConfigError(f"{_relative(TOP_LEVEL)}: expected a mapping of settings")
+        raise ConfigError(f"{repo_relative(TOP_LEVEL)}: expected a mapping of settings")
     return resolve(merge(base, overrides or {}))
 
 

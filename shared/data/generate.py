@@ -68,7 +68,7 @@ def generate_dataset(name: str, settings: DataSettings, root: str | Path) -> Pat
           f"{provenance['episode_normalized_mean']:.1f}, {seconds:.1f} s ({provenance['transitions'] / seconds:.0f} "
           f"transitions/s) -> {path}", file=sys.stderr)
     check = level_check(provenance)
-    if check is not None and check.get("data_in_band") is False:
+    if check.get("data_in_band") is False:
         print(f"warning: {name} scores {check['data_score']:.1f}, outside the medium band {check['medium_band']} "
               f"its checkpoint was picked by (over {settings.sac.eval_episodes} evaluation episodes)", file=sys.stderr)
     return path

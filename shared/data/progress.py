@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from shared.config import repo_relative
 from shared.data.levels import select_checkpoints
 from shared.data.settings import PINNED_DIR, DataSettings, behaviour_dir
 from shared.runs import atomic_write_json
@@ -24,12 +25,6 @@ def record_path(trained: Path, pinned: Path) -> Path | None:
     return None
 
 
-def _shown(path: Path) -> str:
-    """The path relative to the working directory when under it (so a committed report names no machine's path)."""
-    path = path.absolute()
-    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
-
-
 def env_progress(path: Path | None, band: tuple[float, float]) -> dict:
     if path is None:
         return {"status": "not started"}
@@ -37,7 +32,7 @@ def env_progress(path: Path | None, band: tuple[float, float]) -> dict:
     checkpoints = [{k: c[k] for k in ("step", "normalized_score", "mean_return", "wall_seconds",
                                       "load_average_1min") if k in c} for c in record["checkpoints"]]
     selection = select_checkpoints(checkpoints, band)
-    return {"status": "done" if path.name == "behaviour.json" else "training", "record": _shown(path),
+    return {"status": "done" if path.name == "behaviour.json" else "training", "record": repo_relative(path),
             "step": checkpoints[-1]["step"], "total_steps": record.get("total_steps", record.get("steps")),
             "wall_seconds": record["wall_seconds"], "best_score": selection["expert_score"],
             "best_step": selection["expert_step"], "medium_band": list(band),

@@ -1,7 +1,7 @@
 """The generated-data recipe end to end on a small hopper dataset, and the loader's errors."""
 import dataclasses
-import shutil
 import json
+import shutil
 import subprocess
 import sys
 
